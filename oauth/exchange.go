@@ -15,6 +15,7 @@ type Exchange struct {
 	Latency        time.Duration     `json:"latency"`
 	ResponseBody   string            `json:"response_body,omitempty"`
 	Error          string            `json:"error,omitempty"`
+	Warning        string            `json:"warning,omitempty"` // see Token.Warning
 }
 
 // ExchangeRecorder receives each exchange once it has ended.

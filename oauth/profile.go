@@ -86,9 +86,12 @@ type Profile struct {
 	Environment string        `toml:"environment"` // "production", "sandbox", "staging", "demo"
 	Connect     ConnectMethod `toml:"connect"`
 
-	AuthURL   string `toml:"auth_url"`
-	TokenURL  string `toml:"token_url"`
-	RevokeURL string `toml:"revoke_url"` // empty when the provider documents none
+	AuthURL string `toml:"auth_url"`
+	// AuthParams are extra query parameters of the authorization URL (eBay's
+	// optional prompt=login). Values may name a setting as "${key}".
+	AuthParams map[string]string `toml:"auth_params"`
+	TokenURL   string            `toml:"token_url"`
+	RevokeURL  string            `toml:"revoke_url"` // empty when the provider documents none
 	// RevokeHelp tells the seller where to revoke access by hand when there is no endpoint.
 	RevokeHelp string `toml:"revoke_help"`
 
@@ -101,8 +104,11 @@ type Profile struct {
 
 	CodeAuth    ClientAuth `toml:"code_auth"`    // client authentication on the code and password grants
 	RefreshAuth ClientAuth `toml:"refresh_auth"` // client authentication on the refresh grant
-	Encoding    Encoding   `toml:"encoding"`
-	GrantIn     GrantIn    `toml:"grant_in"`
+	// BasicClientID also sends client_id in the body when the client
+	// authenticates with Basic (SmartThings lists it on refresh).
+	BasicClientID bool     `toml:"basic_client_id"`
+	Encoding      Encoding `toml:"encoding"`
+	GrantIn       GrantIn  `toml:"grant_in"`
 	// GrantHeader names the header carrying the grant type when GrantIn is "header".
 	GrantHeader string `toml:"grant_header"`
 	// Fields renames the body fields for dialects that do not use RFC 6749 names.
@@ -120,6 +126,11 @@ type Profile struct {
 	RefreshTTL Duration `toml:"refresh_ttl"`
 	// AccessTTL is assumed when an answer has no expires_in.
 	AccessTTL Duration `toml:"access_ttl"`
+
+	// TokenTypes normalises token_type values for API calls, for example
+	// "User Access Token" = "Bearer". Any casing of "bearer" becomes "Bearer"
+	// without an entry; an absent token_type means Bearer.
+	TokenTypes map[string]string `toml:"token_types"`
 
 	// Errors maps provider error texts that RFC 6749 does not define.
 	Errors ErrorHints `toml:"errors"`

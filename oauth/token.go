@@ -21,6 +21,11 @@ type Token struct {
 	IssuedAt time.Time `json:"issued_at"`
 	// Scopes granted, when the answer says; otherwise those requested.
 	Scopes []string `json:"scopes,omitempty"`
+
+	// Warning describes something wrong with the answer that did not stop the
+	// token being used, for example a rotating provider that sent no new
+	// refresh token (the old one is kept). Not stored.
+	Warning string `json:"-"`
 }
 
 // ExpiresWithin reports whether the access token expires within d of now.
