@@ -1,0 +1,178 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+
+	"github.com/sellerconnect/sellerconnect/accounts"
+	"github.com/sellerconnect/sellerconnect/oauth"
+	"github.com/sellerconnect/sellerconnect/storage"
+)
+
+// lineReader reads stdin line by line for every prompt of one command, so
+// the email prompt and the paste wait never compete over buffered input.
+type lineReader struct {
+	mu sync.Mutex
+	br *bufio.Reader
+}
+
+func (l *lineReader) line() (string, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	s, err := l.br.ReadString('\n')
+	if err == io.EOF && s != "" {
+		err = nil
+	}
+	return strings.TrimRight(s, "\r\n"), err
+}
+
+func (r *runner) lines() *lineReader {
+	if r.input == nil {
+		r.input = &lineReader{br: bufio.NewReader(r.stdin)}
+	}
+	return r.input
+}
+
+func findProvider(svc *accounts.Service, id string) (accounts.ProviderInfo, error) {
+	for _, p := range svc.Providers() {
+		if p.Profile.ID == id {
+			return p, nil
+		}
+	}
+	return accounts.ProviderInfo{}, usageErr("Run \"sellerconnect providers\" to list them.", "there is no provider %q", id)
+}
+
+func (r *runner) cmdConnect(args []string) int {
+	fs := newFlags("connect")
+	noBrowser := fs.Bool("no-browser", false, "do not open a browser: print the address to open on stderr and wait")
+	pos, code, done := r.parse("connect", fs, args, 1, 1)
+	if done {
+		return code
+	}
+	s, err := r.open(true)
+	if err != nil {
+		return r.fail(err, "")
+	}
+	if err := s.usable(); err != nil {
+		return r.fail(err, "")
+	}
+	info, err := findProvider(s.svc, pos[0])
+	if err != nil {
+		return r.fail(err, "")
+	}
+	p := info.Profile
+	if len(info.MissingSettings) > 0 {
+		return r.fail(&cliError{code: ExitCredentials,
+			msg:    fmt.Sprintf("the app credentials for %s are missing (%s)", p.Name, strings.Join(info.MissingSettings, ", ")),
+			advice: "Enter them in the desktop app's Settings, or as defaults in a provider file."}, "")
+	}
+	// Check the keychain before the seller consents: a grant that cannot be
+	// saved is a wasted consent.
+	if err := storage.NewKeychain(s.dir).Probe(); err != nil {
+		return r.fail(err, "")
+	}
+
+	ctx, cancel := context.WithCancelCause(r.ctx)
+	defer cancel(nil)
+	req := accounts.ConnectRequest{Provider: p.ID, NoBrowser: *noBrowser}
+	if p.Connect == oauth.ConnectPassword {
+		req.Email, req.Password, err = r.askPassword(p)
+		if err != nil {
+			return r.fail(err, "")
+		}
+	} else {
+		paste := p.Redirect.Mode == oauth.RedirectPaste
+		req.OnAuthURL = func(u string) { r.showAuthURL(p, u, *noBrowser, paste) }
+		// Paste-mode providers finish only with a pasted address; loopback
+		// ones accept one as a fallback when the browser runs elsewhere.
+		if paste || *noBrowser {
+			var once sync.Once
+			var ch chan string
+			req.Paste = func() <-chan string {
+				once.Do(func() {
+					ch = make(chan string, 1)
+					go r.readPaste(ch, paste, cancel)
+				})
+				return ch
+			}
+		}
+	}
+	a, err := s.svc.Connect(ctx, req)
+	if err != nil {
+		if c := context.Cause(ctx); c != nil && !errors.Is(c, context.Canceled) {
+			err = c
+		}
+		return r.fail(err, p.Name)
+	}
+	name := a.DisplayName
+	if name == "" {
+		name = "the account"
+	}
+	fmt.Fprintf(r.stderr, "Connected %s on %s as %s.\n", name, p.Name, a.ID)
+	fmt.Fprintln(r.stdout, a.ID)
+	return ExitOK
+}
+
+func (r *runner) showAuthURL(p oauth.Profile, u string, noBrowser, paste bool) {
+	if noBrowser {
+		fmt.Fprintf(r.stderr, "Open this address in a browser to connect %s:\n\n%s\n\n", p.Name, u)
+	} else {
+		fmt.Fprintf(r.stderr, "Opening the browser to connect %s. If it does not open, open this address:\n\n%s\n\n", p.Name, u)
+	}
+	switch {
+	case paste:
+		fmt.Fprintln(r.stderr, "After you approve, copy the address the browser ends on (even if the page does not load), paste it here and press Enter:")
+	case noBrowser:
+		fmt.Fprintln(r.stderr, "Waiting for approval. If the browser runs on another machine, paste the address it ends on here and press Enter.")
+	default:
+		fmt.Fprintln(r.stderr, "Waiting for approval in the browser (Ctrl-C gives up).")
+	}
+}
+
+// readPaste delivers the first non-empty line from stdin. When stdin ends
+// first, a paste-mode connect can never finish, so it is cancelled.
+func (r *runner) readPaste(ch chan<- string, required bool, cancel context.CancelCauseFunc) {
+	in := r.lines()
+	for {
+		s, err := in.line()
+		if s = strings.TrimSpace(s); s != "" {
+			ch <- s
+			return
+		}
+		if err != nil {
+			if required {
+				cancel(&cliError{code: ExitOther, msg: "standard input ended before an address was pasted",
+					advice: "Run the command in a terminal and paste the address the browser ends on."})
+			}
+			return
+		}
+	}
+}
+
+// askPassword prompts on stderr for a password provider's email and
+// password; the password is read without echo from a terminal.
+func (r *runner) askPassword(p oauth.Profile) (email, password string, err error) {
+	in := r.lines()
+	fmt.Fprintf(r.stderr, "Sign in to %s.\nEmail: ", p.Name)
+	email, err = in.line()
+	email = strings.TrimSpace(email)
+	if err != nil || email == "" {
+		return "", "", &cliError{code: ExitUsage, msg: "no email was entered", advice: "Enter the email of the seller account to connect."}
+	}
+	fmt.Fprint(r.stderr, "Password: ")
+	if isTerminal(r.stdin) {
+		password, err = withoutEcho(r.stdin, in.line)
+		fmt.Fprintln(r.stderr)
+	} else {
+		password, err = in.line()
+	}
+	if err != nil || password == "" {
+		return "", "", &cliError{code: ExitUsage, msg: "no password was entered", advice: "Enter the seller account's password; it is sent once and never stored."}
+	}
+	return email, password, nil
+}

@@ -1,0 +1,106 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/sellerconnect/sellerconnect/accounts"
+	"github.com/sellerconnect/sellerconnect/storage"
+)
+
+// dataDir resolves the data directory: --data-dir, else
+// $SELLERCONNECT_DATA_DIR, else the user config directory's default.
+func (r *runner) dataDir() (string, error) {
+	dir, err := storage.DataDir(r.dataDirFlag)
+	if err != nil {
+		return "", &cliError{code: ExitOther, msg: err.Error(),
+			advice: "Check the directory's permissions, or choose another with --data-dir.", err: err}
+	}
+	return dir, nil
+}
+
+// checkWritable fails early, before anything is changed, when the data
+// directory cannot take new files (records, locks).
+func checkWritable(dir string) error {
+	f, err := os.CreateTemp(dir, ".write-probe-*")
+	if err != nil {
+		return &cliError{code: ExitOther,
+			msg:    fmt.Sprintf("the data directory %s is not writable (%v)", dir, unwrapPath(err)),
+			advice: "Check the directory's permissions and free space, or choose another with --data-dir.", err: err}
+	}
+	name := f.Name()
+	f.Close()
+	return os.Remove(name)
+}
+
+// unwrapPath drops the path from an *os.PathError, which the sentence
+// already names.
+func unwrapPath(err error) error {
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Err
+	}
+	return err
+}
+
+// session is an opened accounts service and its data directory.
+type session struct {
+	dir string
+	svc *accounts.Service
+	// catalogErrors are provider files that did not load.
+	catalogErrors []error
+}
+
+// usable refuses commands that talk to providers while a provider file is
+// broken: an account of a provider whose file did not load would otherwise
+// fall back to the built-in addresses and send its tokens there.
+func (s *session) usable() error {
+	if len(s.catalogErrors) == 0 {
+		return nil
+	}
+	msgs := make([]string, len(s.catalogErrors))
+	for i, e := range s.catalogErrors {
+		msgs[i] = e.Error()
+	}
+	return &cliError{code: ExitCredentials,
+		msg:    "a provider file did not load: " + strings.Join(msgs, "; "),
+		advice: fmt.Sprintf("Fix or remove the file in %s, then try again.", providersDir(s.dir))}
+}
+
+// open resolves the data directory and opens the accounts service on it.
+// writes says whether the command may change anything: such commands check
+// the directory is writable first so they fail before touching anything.
+func (r *runner) open(writes bool) (*session, error) {
+	dir, err := r.dataDir()
+	if err != nil {
+		return nil, err
+	}
+	if writes {
+		if err := checkWritable(dir); err != nil {
+			return nil, err
+		}
+	}
+	return r.openAt(dir)
+}
+
+// openAt opens the accounts service on a resolved data directory.
+func (r *runner) openAt(dir string) (*session, error) {
+	svc, catErrs, err := openService(dir)
+	if err != nil {
+		return nil, err
+	}
+	return &session{dir: dir, svc: svc, catalogErrors: catErrs}, nil
+}
+
+// providersDir is where user provider files live.
+func providersDir(dataDir string) string { return filepath.Join(dataDir, "providers") }
+
+// runGUI opens the service and hands it to the desktop app.
+func (r *runner) runGUI() int {
+	s, err := r.open(false)
+	if err != nil {
+		return r.fail(err, "")
+	}
+	return r.gui(s.svc, GUIOptions{DataDir: s.dir, Version: Version})
+}

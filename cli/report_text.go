@@ -1,0 +1,7 @@
+package cli
+
+// reportText is the service's redacted report for ids (every account when
+// empty).
+func reportText(s *session, ids []string) string {
+	return "report: not available in this build\n"
+}
