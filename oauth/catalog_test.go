@@ -1,0 +1,285 @@
+package oauth
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func builtin(t testing.TB, id string) *Profile {
+	t.Helper()
+	c, errs := LoadCatalog("")
+	if len(errs) > 0 {
+		t.Fatalf("built-in catalog: %v", errs)
+	}
+	p, ok := c.Get(id)
+	if !ok {
+		t.Fatalf("no built-in profile %q", id)
+	}
+	return p
+}
+
+func TestBuiltinCatalog(t *testing.T) {
+	c, errs := LoadCatalog("")
+	if len(errs) > 0 {
+		t.Fatalf("errors: %v", errs)
+	}
+	var ids []string
+	for _, p := range c.List() {
+		ids = append(ids, p.ID)
+		if err := p.Validate(); err != nil {
+			t.Errorf("%s: %v", p.ID, err)
+		}
+		if p.Source != BuiltinSource {
+			t.Errorf("%s: source %q", p.ID, p.Source)
+		}
+	}
+	want := "depop depop-staging ebay ebay-sandbox vaultist vaultist-sandbox smartthings demo"
+	if got := strings.Join(ids, " "); got != want {
+		t.Fatalf("ids = %s, want %s", got, want)
+	}
+
+	d := builtin(t, "depop")
+	if d.ScopeSeparator != "+" || d.Redirect.Mode != RedirectLoopbackFixed || d.Redirect.Port != 53682 ||
+		d.PKCE != PKCERequired || d.CodeAuth != AuthBody || d.RefreshAuth != AuthBody ||
+		d.Rotation != RotationRotate || d.RefreshLifetime != LifetimeAbsolute || d.RefreshTTL.Duration != 8760*time.Hour ||
+		d.RevokeURL != "" || d.RevokeHelp == "" || d.Test.URL != "https://partnerapi.depop.com/api/v1/shop/" {
+		t.Errorf("depop profile: %+v", d)
+	}
+	if s := builtin(t, "depop-staging"); !strings.Contains(s.TokenURL, "partnerapi-staging.depop.com") {
+		t.Errorf("depop-staging token url %s", s.TokenURL)
+	}
+	e := builtin(t, "ebay")
+	if e.Redirect.Mode != RedirectPaste || e.Redirect.URI != "${ruName}" || e.CodeAuth != AuthBasic || !e.ScopeOnRefresh ||
+		e.TokenTypes["User Access Token"] != "Bearer" || e.RefreshLifetime != LifetimeFixed || e.Rotation != RotationNone ||
+		!strings.HasPrefix(e.Test.URL, "https://apiz.ebay.com/") {
+		t.Errorf("ebay profile: %+v", e)
+	}
+	if s := builtin(t, "ebay-sandbox"); !strings.Contains(s.TokenURL, "api.sandbox.ebay.com") || !strings.Contains(s.AuthURL, "auth.sandbox.ebay.com") {
+		t.Errorf("ebay-sandbox: %s %s", s.AuthURL, s.TokenURL)
+	}
+	v := builtin(t, "vaultist")
+	if v.Connect != ConnectPassword || v.Encoding != EncodingJSON || v.GrantIn != GrantInHeader || v.GrantHeader != "grantType" ||
+		v.Headers["partnerId"] != "${partnerId}" || v.Fields.RefreshToken != "refreshToken" || v.Fields.Username != "email" ||
+		v.PasswordGrant != "password_email" || v.CodeAuth != AuthHeaders {
+		t.Errorf("vaultist profile: %+v", v)
+	}
+	s := builtin(t, "smartthings")
+	if s.CodeAuth != AuthBasic || s.Encoding != EncodingForm || s.Rotation != RotationRotate || s.RefreshLifetime != LifetimeRolling ||
+		s.RefreshTTL.Duration != 720*time.Hour {
+		t.Errorf("smartthings profile: %+v", s)
+	}
+	demo := builtin(t, "demo")
+	if demo.CodeAuth != AuthNone || demo.PKCE != PKCERequired || demo.Redirect.Mode != RedirectLoopback ||
+		demo.SettingDefaults().ClientID != "sellerconnect-demo" || len(demo.MissingSettings(Credentials{})) != 0 ||
+		demo.Rotation != RotationRotate || demo.Test.URL == "" || demo.RevokeURL == "" {
+		t.Errorf("demo profile: %+v", demo)
+	}
+}
+
+func TestMissingSettings(t *testing.T) {
+	e := builtin(t, "ebay")
+	if got := strings.Join(e.MissingSettings(Credentials{}), ","); got != "client_id,client_secret,ruName" {
+		t.Errorf("missing = %s", got)
+	}
+	full := Credentials{ClientID: "id", ClientSecret: "s", Settings: map[string]string{"ruName": "r"}}
+	if got := e.MissingSettings(full); len(got) != 0 {
+		t.Errorf("missing = %v", got)
+	}
+	if got := builtin(t, "vaultist").MissingSettings(Credentials{}); strings.Join(got, ",") != "partnerId" {
+		t.Errorf("vaultist missing = %v", got)
+	}
+}
+
+func writeFile(t *testing.T, dir, name, text string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestUserProviderFiles(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "a-override.toml", `
+[providers.depop.redirect]
+port = 8765
+`)
+	writeFile(t, dir, "b-new.toml", `
+[providers.acme]
+name = "Acme Market"
+auth_url = "https://auth.acme.example/authorize"
+token_url = "https://api.acme.example/token"
+code_auth = "basic"
+refresh_auth = "basic"
+scopes = ["read"]
+  [providers.acme.redirect]
+  mode = "loopback"
+  [[providers.acme.settings]]
+  key = "client_id"
+  [[providers.acme.settings]]
+  key = "client_secret"
+  secret = true
+
+[providers.aardvark]
+name = "Aardvark"
+auth_url = "https://a.example/authorize"
+token_url = "https://a.example/token"
+code_auth = "none"
+refresh_auth = "none"
+redirect = { mode = "loopback" }
+settings = [{ key = "client_id" }]
+`)
+	bad := writeFile(t, dir, "c-bad-value.toml", `
+[providers.broken]
+name = "Broken"
+auth_url = "https://b.example/authorize"
+token_url = "https://b.example/token"
+code_auth = "basic"
+refresh_auth = "basic"
+  [providers.broken.redirect]
+  mode = "loopbak"
+
+[providers.fine]
+name = "Fine"
+auth_url = "https://f.example/authorize"
+token_url = "https://f.example/token"
+code_auth = "none"
+refresh_auth = "none"
+redirect.mode = "loopback"
+settings = [{ key = "client_id" }]
+`)
+	syntax := writeFile(t, dir, "d-syntax.toml", "[providers.x]\nname = \"X\"\ntoken_url = = 3\n")
+	typed := writeFile(t, dir, "e-type.toml", "[providers.ebay.redirect]\nport = \"eighty\"\n")
+	typo := writeFile(t, dir, "f-typo.toml", "[providers.smartthings]\nrefesh_auth = \"body\"\n")
+	insecure := writeFile(t, dir, "g-http.toml", "[providers.ebay]\n\ntoken_url = \"http://api.ebay.com/identity/v1/oauth2/token\"\n")
+	writeFile(t, dir, "ignored.txt", "not toml")
+
+	c, errs := LoadCatalog(dir)
+	byFile := map[string]*CatalogError{}
+	for _, err := range errs {
+		var ce *CatalogError
+		if !errors.As(err, &ce) {
+			t.Fatalf("not a CatalogError: %v", err)
+		}
+		byFile[ce.File] = ce
+		t.Log(err)
+	}
+	check := func(file string, line int, provider, field string) {
+		t.Helper()
+		ce := byFile[file]
+		if ce == nil {
+			t.Errorf("%s: no error", filepath.Base(file))
+			return
+		}
+		if ce.Line != line || ce.Provider != provider || ce.Field != field {
+			t.Errorf("%s: got line %d provider %q field %q (%v)", filepath.Base(file), ce.Line, ce.Provider, ce.Field, ce)
+		}
+		if !strings.Contains(ce.Error(), filepath.Base(file)) {
+			t.Errorf("message does not name the file: %v", ce)
+		}
+	}
+	check(bad, 9, "broken", "redirect.mode")
+	check(syntax, 3, "x", "token_url")
+	check(typed, 2, "ebay", "redirect.port")
+	check(typo, 2, "smartthings", "refesh_auth")
+	check(insecure, 3, "ebay", "token_url")
+	if len(errs) != 5 {
+		t.Errorf("%d errors, want 5", len(errs))
+	}
+
+	d, _ := c.Get("depop")
+	if d.Redirect.Port != 8765 || d.Redirect.Mode != RedirectLoopbackFixed || d.ScopeSeparator != "+" || d.TokenURL == "" {
+		t.Errorf("override lost fields: %+v", d)
+	}
+	if !strings.HasSuffix(d.Source, "a-override.toml") {
+		t.Errorf("source %q", d.Source)
+	}
+	if _, ok := c.Get("broken"); ok {
+		t.Error("the broken provider loaded")
+	}
+	if e, _ := c.Get("ebay"); e.TokenURL != "https://api.ebay.com/identity/v1/oauth2/token" {
+		t.Errorf("a bad override replaced ebay: %s", e.TokenURL)
+	}
+	var ids []string
+	for _, p := range c.List() {
+		ids = append(ids, p.ID)
+	}
+	want := "depop depop-staging ebay ebay-sandbox vaultist vaultist-sandbox smartthings demo aardvark acme fine"
+	if got := strings.Join(ids, " "); got != want {
+		t.Errorf("list = %s\nwant   %s", got, want)
+	}
+	// The catalog hands out copies.
+	d.Scopes[0] = "changed"
+	if d2, _ := c.Get("depop"); d2.Scopes[0] == "changed" {
+		t.Error("Get returned shared state")
+	}
+}
+
+func TestLoadCatalogMissingDir(t *testing.T) {
+	if _, errs := LoadCatalog(filepath.Join(t.TempDir(), "nope")); len(errs) != 0 {
+		t.Errorf("errs = %v", errs)
+	}
+}
+
+func TestValidateNamesField(t *testing.T) {
+	base := func() *Profile {
+		p := builtin(t, "smartthings")
+		return p
+	}
+	cases := []struct {
+		field string
+		edit  func(*Profile)
+	}{
+		{"code_auth", func(p *Profile) { p.CodeAuth = "" }},
+		{"refresh_auth", func(p *Profile) { p.RefreshAuth = "magic" }},
+		{"redirect.port", func(p *Profile) { p.Redirect.Port = 70000 }},
+		{"auth_url", func(p *Profile) { p.AuthURL = "http://example.com/authorize" }},
+		{"token_url", func(p *Profile) { p.TokenURL = "" }},
+		{"refresh_ttl", func(p *Profile) { p.RefreshTTL.Duration = 0 }},
+		{"grant_header", func(p *Profile) { p.GrantIn = GrantInHeader }},
+		{"headers.x", func(p *Profile) { p.Headers = map[string]string{"x": "${nope}"} }},
+		{"id", func(p *Profile) { p.ID = "Bad ID" }},
+	}
+	for _, tc := range cases {
+		p := base()
+		tc.edit(p)
+		var fe *FieldError
+		if err := p.Validate(); !errors.As(err, &fe) || fe.Field != tc.field {
+			t.Errorf("%s: got %v", tc.field, err)
+		}
+	}
+	ok := base()
+	ok.TokenURL = "http://localhost:8080/token"
+	if err := ok.Validate(); err != nil {
+		t.Errorf("loopback http refused: %v", err)
+	}
+}
+
+func TestRebase(t *testing.T) {
+	d := builtin(t, "depop").Rebase("http://127.0.0.1:4567/depop")
+	if d.TokenURL != "http://127.0.0.1:4567/depop/api/v1/oauth2/access-token/" {
+		t.Errorf("token url %s", d.TokenURL)
+	}
+	if d.AuthURL != "http://127.0.0.1:4567/depop/settings/oauth/apps/" || d.Test.URL != "http://127.0.0.1:4567/depop/api/v1/shop/" {
+		t.Errorf("urls %s %s", d.AuthURL, d.Test.URL)
+	}
+	if builtin(t, "depop").TokenURL != "https://partnerapi.depop.com/api/v1/oauth2/access-token/" {
+		t.Error("Rebase changed the original")
+	}
+	demo := builtin(t, "demo").Rebase("http://127.0.0.1:4567/demo/")
+	if demo.TokenURL != "http://127.0.0.1:4567/demo/oauth/token" || demo.RevokeURL != "http://127.0.0.1:4567/demo/oauth/revoke" {
+		t.Errorf("demo %s %s", demo.TokenURL, demo.RevokeURL)
+	}
+	q := (&Profile{AuthURL: "https://x.example/a?b=c"}).Rebase("http://127.0.0.1:1")
+	if q.AuthURL != "http://127.0.0.1:1/a?b=c" {
+		t.Errorf("query lost: %s", q.AuthURL)
+	}
+	if err := d.Validate(); err != nil {
+		t.Errorf("rebased profile invalid: %v", err)
+	}
+}
