@@ -3,52 +3,525 @@ package accounts
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/sellerconnect/sellerconnect/oauth"
+	"github.com/sellerconnect/sellerconnect/storage"
 )
 
-// errUnbuilt marks the service's methods not yet implemented.
-var errUnbuilt = errors.New("accounts: not implemented yet")
+// SecretStore holds secrets: "account:<id>" (the token JSON) and
+// "provider:<id>:<setting>" (client secrets). *storage.Keychain and
+// *faultstore.Store satisfy it. Get returns an error wrapping
+// storage.ErrNotFound for a missing key.
+type SecretStore interface {
+	Get(key string) ([]byte, error)
+	Set(key string, value []byte) error
+	Delete(key string) error
+}
+
+// Config wires the service. DataDir, Catalog, Secrets and Records are
+// required; the rest have defaults.
+type Config struct {
+	DataDir  string
+	Catalog  *oauth.Catalog
+	Secrets  SecretStore
+	Records  *storage.Records
+	Settings *storage.Settings // nil: provider settings come from profile defaults only
+	Clock    Clock             // nil: the real clock
+	Opener   oauth.URLOpener   // opens the consent page; nil: never opens a browser
+	// HTTPClient sends provider requests; nil: a client with sane timeouts.
+	HTTPClient *http.Client
+	Logf       func(string, ...any) // nil: no log
+
+	// Additions beyond the first contract:
+
+	// Timing is the refresh policy; zero fields take DefaultTiming.
+	Timing Timing
+	// AppVersion goes into reports.
+	AppVersion string
+	// ProvidersDir is the custom providers folder ReloadProviders reads.
+	ProvidersDir string
+	// CatalogErrors are provider files that did not load (shown by the faces).
+	CatalogErrors []error
+	// Demo serves the built-in "demo" provider from an in-process emulator
+	// started on first use. Open enables it.
+	Demo bool
+	// DemoTTL overrides the demo's access token lifetime (tests).
+	DemoTTL time.Duration
+}
 
 // Service keeps every account's tokens valid and answers both faces.
-type Service struct{}
+type Service struct {
+	cfg     Config
+	t       Timing
+	clock   Clock
+	secrets SecretStore
+	http    *http.Client
+	logf    func(string, ...any)
 
-// Start runs the background refresh scheduler until ctx ends.
-func (s *Service) Start(ctx context.Context) {}
+	catMu   sync.RWMutex
+	catalog *oauth.Catalog
+	catErrs []error
+
+	mu    sync.RWMutex
+	accts map[string]*account
+
+	sched *scheduler
+	hub   hub
+
+	semMu sync.Mutex
+	sems  map[string]chan struct{}
+
+	credMu sync.Mutex
+	creds  map[string]oauth.Credentials
+
+	persist persister
+	demo    demoState
+
+	startOnce sync.Once
+	runCtx    context.Context
+	runCancel context.CancelFunc
+	wg        sync.WaitGroup
+	closed    atomic.Bool
+
+	// Test and benchmark hooks.
+	onRefresh func(id string, old, nt *oauth.Token, at time.Time)
+	refreshes atomic.Int64
+}
+
+// New builds the service and loads the account records. A damaged records
+// file is an error (the faces show its advice); a keychain that does not
+// answer is not: List works, and Connect and Token report the keychain's
+// advice when they need it.
+func New(cfg Config) (*Service, error) {
+	if cfg.DataDir == "" || cfg.Catalog == nil || cfg.Secrets == nil || cfg.Records == nil {
+		return nil, errors.New("accounts: Config needs DataDir, Catalog, Secrets and Records")
+	}
+	s := &Service{
+		cfg:     cfg,
+		t:       cfg.Timing.withDefaults(),
+		clock:   cfg.Clock,
+		secrets: cfg.Secrets,
+		http:    cfg.HTTPClient,
+		logf:    cfg.Logf,
+		catalog: cfg.Catalog,
+		catErrs: cfg.CatalogErrors,
+		accts:   map[string]*account{},
+		sems:    map[string]chan struct{}{},
+		creds:   map[string]oauth.Credentials{},
+	}
+	if s.clock == nil {
+		s.clock = RealClock{}
+	}
+	if s.http == nil {
+		s.http = defaultHTTPClient()
+	}
+	if s.logf == nil {
+		s.logf = func(string, ...any) {}
+	}
+	s.runCtx, s.runCancel = context.WithCancel(context.Background())
+	s.sched = newScheduler(s.clock, s.t.WallCheck, s.t.PerProvider, s.runScheduled)
+	s.sched.onTick = s.tick
+	s.persist.init(s)
+	recs, err := cfg.Records.Load()
+	if err != nil {
+		return nil, err
+	}
+	s.persist.noteFile()
+	now := s.clock.Now()
+	for _, r := range recs {
+		a := newAccount(r, now)
+		if a.blocked {
+			a.blockedStamp = s.readStamp(a.id)
+		}
+		s.accts[r.ID] = a
+	}
+	for _, a := range s.accts {
+		s.scheduleLoaded(a, now)
+	}
+	if s.cfg.Demo && s.hasDemoAccount() {
+		// A demo account exists: its marketplace must be there when it is used.
+		if err := s.ensureDemo(); err != nil {
+			s.logf("demo marketplace: %v", err)
+		}
+	}
+	return s, nil
+}
+
+func defaultHTTPClient() *http.Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSHandshakeTimeout = 10 * time.Second
+	tr.ResponseHeaderTimeout = 30 * time.Second
+	tr.IdleConnTimeout = 90 * time.Second
+	tr.MaxIdleConnsPerHost = 8
+	return &http.Client{Transport: tr, Timeout: 40 * time.Second}
+}
+
+// Start runs the background refresh scheduler until ctx ends or Close is
+// called. It returns at once; calling it again does nothing.
+func (s *Service) Start(ctx context.Context) {
+	s.startOnce.Do(func() {
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			stop := context.AfterFunc(ctx, s.runCancel)
+			defer stop()
+			s.sched.Run(s.runCtx)
+		}()
+	})
+}
+
+// Close stops the scheduler, waits for refreshes in flight, tries once more
+// to save any token the keychain refused, writes the records and stops the
+// demo marketplace. Safe to call more than once.
+func (s *Service) Close() error {
+	if s.closed.Swap(true) {
+		return nil
+	}
+	s.runCancel()
+	s.wg.Wait()
+	s.sched.wg.Wait()
+	var errs []error
+	for _, a := range s.snapshotAccounts() {
+		if err := s.retrySave(a, "closing"); err != nil {
+			errs = append(errs, fmt.Errorf("account %s: %w", a.id, err))
+		}
+	}
+	if err := s.persist.flushNow(); err != nil {
+		errs = append(errs, err)
+	}
+	s.stopDemo()
+	return errors.Join(errs...)
+}
+
+func (s *Service) snapshotAccounts() []*account {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make([]*account, 0, len(s.accts))
+	for _, a := range s.accts {
+		out = append(out, a)
+	}
+	return out
+}
+
+func (s *Service) account(id string) (*account, error) {
+	s.mu.RLock()
+	a := s.accts[id]
+	s.mu.RUnlock()
+	if a == nil {
+		return nil, &NotFoundError{ID: id}
+	}
+	return a, nil
+}
+
+// NotFoundError says no account has the id.
+type NotFoundError struct{ ID string }
+
+func (e *NotFoundError) Error() string { return fmt.Sprintf("no account %q", e.ID) }
+
+// ErrNotFound is matched by errors.Is for a missing account.
+var ErrNotFound = errors.New("account not found")
+
+// Is makes errors.Is(err, ErrNotFound) true.
+func (e *NotFoundError) Is(target error) bool { return target == ErrNotFound }
+
+// profile returns the provider's profile, rebased to the demo marketplace
+// for the demo.
+func (s *Service) profile(id string) (*oauth.Profile, error) {
+	s.catMu.RLock()
+	p, ok := s.catalog.Get(id)
+	s.catMu.RUnlock()
+	if !ok {
+		return nil, &oauth.Error{Kind: oauth.KindConfig, Op: "profile",
+			Description: fmt.Sprintf("provider %q is not in the catalog", id),
+			Advice:      "Restore the custom provider file that defined it, or disconnect the account."}
+	}
+	if p.ID == demoProvider && s.cfg.Demo {
+		if err := s.ensureDemo(); err != nil {
+			return nil, err
+		}
+		return s.demo.rebase(p), nil
+	}
+	return p, nil
+}
 
 // Providers lists the built-in and custom providers.
-func (s *Service) Providers() []ProviderInfo { return nil }
+func (s *Service) Providers() []ProviderInfo {
+	s.catMu.RLock()
+	list := s.catalog.List()
+	s.catMu.RUnlock()
+	out := make([]ProviderInfo, 0, len(list))
+	for _, p := range list {
+		if p.ID == demoProvider && s.cfg.Demo && s.demo.running() {
+			p = s.demo.rebase(p)
+		}
+		c, _ := s.credentials(p)
+		out = append(out, ProviderInfo{Profile: *p, MissingSettings: p.MissingSettings(c)})
+	}
+	return out
+}
+
+// CatalogErrors are the provider files that did not load.
+func (s *Service) CatalogErrors() []error {
+	s.catMu.RLock()
+	defer s.catMu.RUnlock()
+	return append([]error(nil), s.catErrs...)
+}
+
+// ReloadProviders re-reads the custom providers folder (Config.ProvidersDir).
+func (s *Service) ReloadProviders() []error {
+	if s.cfg.ProvidersDir == "" {
+		return nil
+	}
+	cat, errs := oauth.LoadCatalog(s.cfg.ProvidersDir)
+	if cat == nil {
+		return errs
+	}
+	s.catMu.Lock()
+	s.catalog, s.catErrs = cat, errs
+	s.catMu.Unlock()
+	s.credMu.Lock()
+	s.creds = map[string]oauth.Credentials{}
+	s.credMu.Unlock()
+	return errs
+}
+
+func secretKey(provider, key string) string { return "provider:" + provider + ":" + key }
+func tokenKey(id string) string             { return "account:" + id }
+
+// credentials are the provider's app credentials: defaults, then the
+// settings file, then secrets from the keychain. Cached until changed.
+func (s *Service) credentials(p *oauth.Profile) (oauth.Credentials, error) {
+	s.credMu.Lock()
+	c, ok := s.creds[p.ID]
+	s.credMu.Unlock()
+	if ok {
+		return c, nil
+	}
+	c = p.SettingDefaults()
+	var vals map[string]string
+	if s.cfg.Settings != nil {
+		vals = s.cfg.Settings.Get().Providers[p.ID]
+	}
+	var firstErr error
+	for _, st := range p.Settings {
+		v := vals[st.Key]
+		if st.Secret {
+			b, err := s.secrets.Get(secretKey(p.ID, st.Key))
+			switch {
+			case err == nil:
+				v = string(b)
+			case errors.Is(err, storage.ErrNotFound):
+			default:
+				if firstErr == nil {
+					firstErr = err
+				}
+			}
+		}
+		if v == "" {
+			continue
+		}
+		switch st.Key {
+		case "client_id":
+			c.ClientID = v
+		case "client_secret":
+			c.ClientSecret = v
+		default:
+			if c.Settings == nil {
+				c.Settings = map[string]string{}
+			}
+			c.Settings[st.Key] = v
+		}
+	}
+	if firstErr != nil {
+		return c, firstErr
+	}
+	s.credMu.Lock()
+	s.creds[p.ID] = c
+	s.credMu.Unlock()
+	return c, nil
+}
+
+// SetProviderSettings stores a provider's settings: secrets in the keychain,
+// the rest in the settings file. An empty value clears a setting. Accounts
+// of the provider that showed wrong app credentials are retried.
+func (s *Service) SetProviderSettings(provider string, values map[string]string) error {
+	s.catMu.RLock()
+	p, ok := s.catalog.Get(provider)
+	s.catMu.RUnlock()
+	if !ok {
+		return fmt.Errorf("unknown provider %q", provider)
+	}
+	secret := map[string]bool{}
+	known := map[string]bool{}
+	for _, st := range p.Settings {
+		known[st.Key] = true
+		secret[st.Key] = st.Secret
+	}
+	plain := map[string]string{}
+	for k, v := range values {
+		if !known[k] {
+			return fmt.Errorf("provider %q has no setting %q", provider, k)
+		}
+		if !secret[k] {
+			plain[k] = v
+			continue
+		}
+		var err error
+		if v == "" {
+			err = s.secrets.Delete(secretKey(provider, k))
+			if errors.Is(err, storage.ErrNotFound) {
+				err = nil
+			}
+		} else {
+			err = s.secrets.Set(secretKey(provider, k), []byte(v))
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if len(plain) > 0 {
+		if s.cfg.Settings == nil {
+			return errors.New("accounts: no settings file to store provider settings in")
+		}
+		err := s.cfg.Settings.Update(func(d *storage.SettingsData) {
+			if d.Providers == nil {
+				d.Providers = map[string]map[string]string{}
+			}
+			m := d.Providers[provider]
+			if m == nil {
+				m = map[string]string{}
+			}
+			for k, v := range plain {
+				if v == "" {
+					delete(m, k)
+				} else {
+					m[k] = v
+				}
+			}
+			if len(m) == 0 {
+				delete(d.Providers, provider)
+			} else {
+				d.Providers[provider] = m
+			}
+		})
+		if err != nil {
+			return err
+		}
+	}
+	s.credMu.Lock()
+	delete(s.creds, provider)
+	s.credMu.Unlock()
+	// The user acted: accounts stopped for wrong credentials try again.
+	now := s.clock.Now()
+	for _, a := range s.snapshotAccounts() {
+		a.mu.Lock()
+		retry := a.rec.Provider == provider && a.status == StatusCredentials
+		if retry {
+			a.blocked = false
+			a.failures = 0
+		}
+		a.mu.Unlock()
+		if retry {
+			s.sched.Schedule(a.id, provider, now)
+		}
+	}
+	return nil
+}
 
 // List returns every account, sorted by provider then name.
-func (s *Service) List() []Account { return nil }
+func (s *Service) List() []Account {
+	now := s.clock.Now()
+	accs := s.snapshotAccounts()
+	out := make([]Account, 0, len(accs))
+	for _, a := range accs {
+		out = append(out, s.view(a, now, false))
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Provider != out[j].Provider {
+			return out[i].Provider < out[j].Provider
+		}
+		ni, nj := out[i].DisplayName, out[j].DisplayName
+		if ni != nj {
+			return ni < nj
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out
+}
 
-// Get returns one account.
-func (s *Service) Get(id string) (Account, error) { return Account{}, errUnbuilt }
+// Get returns one account, with its timeline.
+func (s *Service) Get(id string) (Account, error) {
+	a, err := s.account(id)
+	if err != nil {
+		return Account{}, err
+	}
+	return s.view(a, s.clock.Now(), true), nil
+}
 
-// Connect runs the provider's connect flow and stores the new account.
-func (s *Service) Connect(ctx context.Context, req ConnectRequest) (Account, error) {
-	return Account{}, errUnbuilt
+// Subscribe delivers events until cancel is called. A slow subscriber never
+// holds up the service: events for one account coalesce while it lags.
+func (s *Service) Subscribe() (events <-chan Event, cancel func()) {
+	return s.hub.subscribe()
 }
 
 // Token returns a valid access token, refreshing first when it is due.
-func (s *Service) Token(ctx context.Context, id string) (string, error) { return "", errUnbuilt }
-
-// Refresh refreshes one account now (unless another refresh just did).
-func (s *Service) Refresh(ctx context.Context, id string) error { return errUnbuilt }
-
-// RefreshAll refreshes every account that can be refreshed.
-func (s *Service) RefreshAll(ctx context.Context) error { return errUnbuilt }
-
-// Test runs the provider's test call and records the display name and id.
-func (s *Service) Test(ctx context.Context, id string) (Account, error) {
-	return Account{}, errUnbuilt
+func (s *Service) Token(ctx context.Context, id string) (string, error) {
+	a, err := s.account(id)
+	if err != nil {
+		return "", err
+	}
+	tok, err := s.obtain(ctx, a, modeToken, time.Time{})
+	if err != nil {
+		return "", err
+	}
+	return tok.AccessToken, nil
 }
 
-// Disconnect revokes where the provider can, then forgets the account.
-func (s *Service) Disconnect(ctx context.Context, id string) (DisconnectResult, error) {
-	return DisconnectResult{}, errUnbuilt
+// Refresh refreshes one account now, unless another refresh (in this or
+// another process) completed after the call began. It is the user acting:
+// an account stopped for reconnect or credentials is tried again.
+func (s *Service) Refresh(ctx context.Context, id string) error {
+	a, err := s.account(id)
+	if err != nil {
+		return err
+	}
+	_, err = s.obtain(ctx, a, modeForce, s.clock.Now())
+	return err
 }
 
-// Subscribe delivers events until cancel is called.
-func (s *Service) Subscribe() (events <-chan Event, cancel func()) {
-	ch := make(chan Event)
-	return ch, func() {}
+// RefreshAll refreshes every account that can be refreshed, a bounded
+// number at a time per provider, and returns the failures joined.
+func (s *Service) RefreshAll(ctx context.Context) error {
+	accs := s.snapshotAccounts()
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		errs []error
+	)
+	since := s.clock.Now()
+	for _, a := range accs {
+		a.mu.Lock()
+		skip := a.status == StatusReconnect || a.status == StatusCredentials
+		a.mu.Unlock()
+		if skip {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := s.obtain(ctx, a, modeForce, since); err != nil {
+				mu.Lock()
+				errs = append(errs, fmt.Errorf("%s: %w", a.id, err))
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }

@@ -1,0 +1,225 @@
+package accounts
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/sellerconnect/sellerconnect/oauth"
+	"github.com/sellerconnect/sellerconnect/storage"
+)
+
+// TimelineLimit is how many entries an account's timeline keeps.
+const TimelineLimit = 50
+
+// account is the live state of one account. mu guards the fields; it is
+// never held across a network or keychain call. flight serialises the
+// account's token work in this process (the storage lock does it across
+// processes).
+type account struct {
+	id     string
+	flight chan struct{}
+
+	mu  sync.Mutex
+	rec storage.Record
+	tok *oauth.Token // newest token known (nil until read from the keychain)
+	// stamp is the sync stamp that matched tok when it was read or saved.
+	stamp string
+	// unsaved: tok is newer than the keychain's copy (the keychain refused it).
+	unsaved      bool
+	saveFailures int
+	saveErr      error
+
+	status    Status
+	reason    string
+	action    string
+	nextRetry time.Time
+	failures  int
+	lastErr   *storage.ErrorInfo
+	errKind   oauth.Kind
+	// blocked: reconnect or credentials; no automatic retry until the user
+	// acts or another process stores a new token (blockedStamp changes).
+	blocked      bool
+	blockedStamp string
+	// lostAnswer: the last refresh of a rotating provider got no answer, so
+	// the provider may have rotated without us learning the new token.
+	lostAnswer bool
+	// lostUnsaved: the previous run closed with a rotated token unsaved.
+	lostUnsaved bool
+	removed     bool
+
+	// secrets this account has held, for scrubbing text (newest last).
+	secrets []string
+}
+
+func newAccount(r storage.Record, now time.Time) *account {
+	a := &account{id: r.ID, flight: make(chan struct{}, 1), rec: r}
+	a.status = Status(r.Status)
+	a.reason = r.StatusReason
+	a.lastErr = r.LastError
+	switch a.status {
+	case StatusReconnect, StatusCredentials:
+		a.blocked = true
+		if r.LastError != nil {
+			a.errKind = oauth.Kind(r.LastError.Kind)
+		}
+	case StatusNotSaved:
+		// The last run ended with a rotated token only in memory.
+		a.lostUnsaved = true
+		a.status = StatusConnected
+	case StatusRefreshing, StatusOffline, "":
+		a.status = StatusConnected
+	}
+	return a
+}
+
+func (a *account) acquire(ctx context.Context) error {
+	select {
+	case a.flight <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (a *account) release() { <-a.flight }
+
+// rememberSecrets keeps the token's secrets for scrubbing (bounded).
+func (a *account) rememberSecrets(t *oauth.Token) {
+	if t == nil {
+		return
+	}
+	for _, v := range []string{t.AccessToken, t.RefreshToken} {
+		if v == "" {
+			continue
+		}
+		dup := false
+		for _, o := range a.secrets {
+			if o == v {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			a.secrets = append(a.secrets, v)
+		}
+	}
+	if n := len(a.secrets); n > 8 {
+		a.secrets = append(a.secrets[:0:0], a.secrets[n-8:]...)
+	}
+}
+
+func (s *Service) scheduleLoaded(a *account, now time.Time) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.blocked {
+		return
+	}
+	at := a.rec.NextRefresh
+	if at.IsZero() && !a.rec.AccessExpiry.IsZero() {
+		at = a.rec.AccessExpiry.Add(-s.t.MinLead)
+	}
+	if at.IsZero() || a.lostUnsaved {
+		at = now
+	}
+	s.sched.Schedule(a.id, a.rec.Provider, at)
+}
+
+// view is the display snapshot of a.
+func (s *Service) view(a *account, now time.Time, timeline bool) Account {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	acc := Account{
+		ID:          a.id,
+		Provider:    a.rec.Provider,
+		DisplayName: a.rec.DisplayName,
+		RemoteID:    a.rec.RemoteID,
+		Scopes:      append([]string(nil), a.rec.Scopes...),
+		LastRefresh: a.rec.LastRefresh,
+		NextRetry:   a.nextRetry,
+	}
+	s.catMu.RLock()
+	if p, ok := s.catalog.Get(a.rec.Provider); ok {
+		acc.ProviderName, acc.Environment = p.Name, p.Environment
+	} else {
+		acc.ProviderName = a.rec.Provider
+	}
+	s.catMu.RUnlock()
+	acc.AccessExpiry = a.rec.AccessExpiry
+	acc.ReconnectBy = a.rec.RefreshExpiry
+	if a.tok != nil {
+		acc.AccessExpiry = a.tok.Expiry
+		if !a.tok.RefreshExpiry.IsZero() {
+			acc.ReconnectBy = a.tok.RefreshExpiry
+		}
+	}
+	if !a.blocked {
+		if at, ok := s.sched.Deadline(a.id); ok {
+			acc.NextRefresh = at
+		} else {
+			acc.NextRefresh = a.rec.NextRefresh
+		}
+	}
+	acc.Status, acc.Reason, acc.Action = s.derive(a, acc, now)
+	if acc.Status != StatusOffline && acc.Status != StatusNotSaved {
+		acc.NextRetry = time.Time{}
+	}
+	if a.lastErr != nil {
+		e := *a.lastErr
+		acc.LastError = &e
+	}
+	if timeline {
+		acc.Timeline = append([]storage.TimelineEntry(nil), a.rec.Timeline...)
+	}
+	return acc
+}
+
+const dateLayout = "2 Jan 2006"
+
+// derive turns the account's state into the badge: status, reason, action.
+// Connected becomes expiring when the refresh token ends within the window,
+// and reconnect needed once it has ended.
+func (s *Service) derive(a *account, acc Account, now time.Time) (Status, string, string) {
+	st, reason, action := a.status, a.reason, a.action
+	if a.unsaved && st != StatusRefreshing {
+		st = StatusNotSaved
+	}
+	switch st {
+	case StatusConnected, StatusRefreshing:
+		if rb := acc.ReconnectBy; !rb.IsZero() {
+			if !now.Before(rb) && st == StatusConnected {
+				return StatusReconnect, fmt.Sprintf("The provider's approval ended on %s; only connecting again renews it.", rb.Local().Format(dateLayout)),
+					"Connect the account again."
+			}
+			if rb.Sub(now) < s.t.ExpiringWindow && st == StatusConnected {
+				return StatusExpiring, fmt.Sprintf("The provider ends this connection on %s; refreshing cannot extend it.", rb.Local().Format(dateLayout)),
+					fmt.Sprintf("Reconnect the account before %s.", rb.Local().Format(dateLayout))
+			}
+		}
+		if st == StatusRefreshing {
+			return st, "Renewing the access token.", ""
+		}
+		if reason == "" {
+			reason = "The access token is valid and renews automatically."
+		}
+		return st, reason, ""
+	case StatusNotSaved:
+		r := "A new token is held in memory because the keychain refused to save it"
+		if a.saveErr != nil {
+			r += ": " + scrub(a.saveErr.Error(), a.secrets)
+		}
+		return st, r + ".", "Unlock or fix the keychain and keep SellerConnect open: it retries saving and the account keeps working meanwhile."
+	}
+	if action == "" {
+		switch st {
+		case StatusReconnect:
+			action = "Connect the account again."
+		case StatusCredentials:
+			action = "Check the app's client ID and secret for this provider in Settings."
+		case StatusOffline:
+			action = "Nothing to do if it passes; check the internet connection if it lasts."
+		}
+	}
+	return st, reason, action
+}

@@ -1,0 +1,314 @@
+package accounts
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/sellerconnect/sellerconnect/oauth"
+	"github.com/sellerconnect/sellerconnect/storage"
+)
+
+// Connect runs the provider's connect flow (browser with loopback or paste,
+// or the sign-in form) and stores the new account. With req.Reconnect it
+// replaces the tokens of that account instead. Connecting an account the
+// provider identifies as one already here reconnects that one.
+func (s *Service) Connect(ctx context.Context, req ConnectRequest) (Account, error) {
+	provider := req.Provider
+	var existing *account
+	if req.Reconnect != "" {
+		a, err := s.account(req.Reconnect)
+		if err != nil {
+			return Account{}, err
+		}
+		existing = a
+		a.mu.Lock()
+		if provider == "" {
+			provider = a.rec.Provider
+		}
+		same := provider == a.rec.Provider
+		a.mu.Unlock()
+		if !same {
+			return Account{}, fmt.Errorf("account %s belongs to another provider than %q", req.Reconnect, provider)
+		}
+	}
+	p, err := s.profile(provider)
+	if err != nil {
+		return Account{}, err
+	}
+	creds, err := s.credentials(p)
+	if err != nil {
+		return Account{}, err
+	}
+	if missing := p.MissingSettings(creds); len(missing) > 0 {
+		return Account{}, &oauth.Error{Kind: oauth.KindConfig, Op: "connect",
+			Description: "missing settings: " + strings.Join(missing, ", "),
+			Advice:      fmt.Sprintf("Enter %s for %s in Settings first.", strings.Join(missing, ", "), p.Name)}
+	}
+	// Refuse early when the keychain cannot take the token: connecting and
+	// then losing the grant would waste the seller's consent.
+	if err := s.probeSecrets(); err != nil {
+		return Account{}, err
+	}
+	// The exchanges are collected and go to the account's timeline once it
+	// exists.
+	var log []oauth.Exchange
+	var logMu = make(chan struct{}, 1)
+	client := &oauth.Client{HTTP: s.http, Now: s.clock.Now, Recorder: oauth.ExchangeRecorderFunc(func(x oauth.Exchange) {
+		logMu <- struct{}{}
+		log = append(log, x)
+		<-logMu
+	})}
+	timeout := req.Timeout
+	if timeout == 0 {
+		timeout = 5 * time.Minute
+	}
+	var tok *oauth.Token
+	if p.Connect == oauth.ConnectPassword {
+		cctx, cancel := context.WithTimeout(ctx, timeout)
+		tok, err = client.SignIn(cctx, p, creds, req.Email, req.Password)
+		cancel()
+	} else {
+		cfg := oauth.AuthorizeConfig{Profile: p, Credentials: creds, Client: client, OnAuthURL: req.OnAuthURL, Timeout: timeout}
+		if !req.NoBrowser && s.cfg.Opener != nil {
+			cfg.Opener = s.cfg.Opener
+		}
+		if req.Paste != nil {
+			cfg.Paste = req.Paste()
+		}
+		tok, err = oauth.Authorize(ctx, cfg)
+	}
+	if err != nil {
+		return Account{}, err
+	}
+	// The test call names the account (best effort: a provider without one,
+	// or a failing one, still connects).
+	var ident oauth.Identity
+	var identErr error
+	if p.Test.URL != "" {
+		tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		ident, identErr = client.Test(tctx, p, tok)
+		cancel()
+	}
+	if existing == nil && ident.ID != "" {
+		existing = s.findRemote(p.ID, ident.ID)
+	}
+	now := s.clock.Now()
+	var a *account
+	added := existing == nil
+	if added {
+		id, err := s.newID(p)
+		if err != nil {
+			return Account{}, err
+		}
+		a = newAccount(storage.Record{ID: id, Provider: p.ID, CreatedAt: now, Status: string(StatusConnected)}, now)
+	} else {
+		a = existing
+	}
+	if err := a.acquire(ctx); err != nil {
+		return Account{}, err
+	}
+	defer a.release()
+	lctx, cancel := context.WithTimeout(ctx, s.t.RequestTimeout)
+	defer cancel()
+	unlock, err := storage.LockAccount(lctx, s.cfg.DataDir, a.id)
+	if err != nil {
+		return Account{}, err
+	}
+	defer unlock()
+	if err := s.saveToken(a.id, tok); err != nil {
+		return Account{}, err
+	}
+	stamp := stampOf(tok)
+	s.writeStamp(a.id, stamp)
+	a.mu.Lock()
+	a.tok, a.stamp, a.unsaved, a.saveErr = tok, stamp, false, nil
+	a.rememberSecrets(tok)
+	a.rec.AccessExpiry, a.rec.RefreshExpiry, a.rec.ConsentAt, a.rec.LastRefresh = tok.Expiry, tok.RefreshExpiry, tok.ConsentAt, now
+	if a.rec.ConsentAt.IsZero() {
+		a.rec.ConsentAt = now
+	}
+	a.rec.Scopes = append([]string(nil), tok.Scopes...)
+	if ident.Name != "" {
+		a.rec.DisplayName = ident.Name
+	}
+	if ident.ID != "" {
+		a.rec.RemoteID = ident.ID
+	}
+	a.status, a.reason, a.action = StatusConnected, "", ""
+	a.blocked, a.failures, a.lostAnswer, a.lostUnsaved, a.nextRetry = false, 0, false, false, time.Time{}
+	a.removed = false
+	a.mu.Unlock()
+	if added {
+		s.mu.Lock()
+		s.accts[a.id] = a
+		s.mu.Unlock()
+	}
+	for _, x := range log {
+		s.recordExchange(a, x)
+	}
+	verb := "Connected"
+	if !added {
+		verb = "Reconnected"
+	}
+	s.addEntry(a, "note", fmt.Sprintf("%s to %s", verb, p.Name), nil)
+	if identErr != nil {
+		s.addEntry(a, "error", "The test call failed: "+identErr.Error(), errorDetail(identErr, nil))
+	}
+	s.planNext(a)
+	kind := EventUpdated
+	if added {
+		kind = EventAdded
+	}
+	s.announce(a, kind)
+	if err := s.persist.flushNow(); err != nil {
+		s.logf("saving account records: %v", err)
+	}
+	return s.view(a, s.clock.Now(), true), nil
+}
+
+// probeSecrets checks the secret store answers (the keychain may be
+// missing or locked) with a read of a key that need not exist.
+func (s *Service) probeSecrets() error {
+	if p, ok := s.secrets.(interface{ Probe() error }); ok {
+		return p.Probe()
+	}
+	_, err := s.secrets.Get("probe:accounts")
+	if err == nil || errors.Is(err, storage.ErrNotFound) {
+		return nil
+	}
+	return err
+}
+
+func (s *Service) findRemote(provider, remote string) *account {
+	for _, a := range s.snapshotAccounts() {
+		a.mu.Lock()
+		match := a.rec.Provider == provider && a.rec.RemoteID == remote && !a.removed
+		a.mu.Unlock()
+		if match {
+			return a
+		}
+	}
+	return nil
+}
+
+func (s *Service) newID(p *oauth.Profile) (string, error) {
+	prefix := p.Marketplace
+	if prefix == "" {
+		prefix = p.ID
+	}
+	for range 10 {
+		var b [3]byte
+		if _, err := rand.Read(b[:]); err != nil {
+			return "", err
+		}
+		id := prefix + "-" + hex.EncodeToString(b[:])
+		s.mu.RLock()
+		_, taken := s.accts[id]
+		s.mu.RUnlock()
+		if !taken {
+			return id, nil
+		}
+	}
+	return "", errors.New("could not pick a free account id")
+}
+
+// Test runs the provider's test call and records the display name and id.
+func (s *Service) Test(ctx context.Context, id string) (Account, error) {
+	a, err := s.account(id)
+	if err != nil {
+		return Account{}, err
+	}
+	a.mu.Lock()
+	provider := a.rec.Provider
+	a.mu.Unlock()
+	p, err := s.profile(provider)
+	if err != nil {
+		return Account{}, err
+	}
+	if p.Test.URL == "" {
+		return Account{}, &oauth.Error{Kind: oauth.KindConfig, Op: "test", Description: "this provider has no test call",
+			Advice: "Nothing to test: the provider documents no test call."}
+	}
+	tok, err := s.obtain(ctx, a, modeToken, time.Time{})
+	if err != nil {
+		return s.view(a, s.clock.Now(), true), err
+	}
+	ident, err := s.client(a).Test(ctx, p, tok)
+	if err != nil {
+		s.addEntry(a, "error", "The test call failed: "+err.Error(), errorDetail(err, nil))
+		s.announce(a, "")
+		return s.view(a, s.clock.Now(), true), err
+	}
+	a.mu.Lock()
+	if ident.Name != "" {
+		a.rec.DisplayName = ident.Name
+	}
+	if ident.ID != "" {
+		a.rec.RemoteID = ident.ID
+	}
+	a.mu.Unlock()
+	s.addEntry(a, "note", fmt.Sprintf("Test call succeeded: %s (%s)", ident.Name, ident.ID), nil)
+	s.announce(a, "")
+	return s.view(a, s.clock.Now(), true), nil
+}
+
+// Disconnect revokes where the provider can, then forgets the account: its
+// secret, record and timeline. A failed revocation does not keep the
+// account; the result says where to revoke by hand.
+func (s *Service) Disconnect(ctx context.Context, id string) (DisconnectResult, error) {
+	a, err := s.account(id)
+	if err != nil {
+		return DisconnectResult{}, err
+	}
+	if err := a.acquire(ctx); err != nil {
+		return DisconnectResult{}, err
+	}
+	defer a.release()
+	lctx, cancel := context.WithTimeout(ctx, s.t.RequestTimeout)
+	defer cancel()
+	unlock, err := storage.LockAccount(lctx, s.cfg.DataDir, a.id)
+	if err != nil {
+		return DisconnectResult{}, err
+	}
+	defer unlock()
+	a.mu.Lock()
+	provider := a.rec.Provider
+	a.mu.Unlock()
+	var res DisconnectResult
+	p, perr := s.profile(provider)
+	if perr == nil {
+		res.Help = p.RevokeHelp
+		tok, _, _ := s.readToken(id)
+		a.mu.Lock()
+		if a.unsaved || tok == nil {
+			tok = a.tok
+		}
+		a.mu.Unlock()
+		if p.RevokeURL != "" && tok != nil {
+			creds, _ := s.credentials(p)
+			rctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+			err := s.client(a).Revoke(rctx, p, creds, tok)
+			cancel()
+			if err == nil {
+				res.Revoked = true
+			} else if res.Help == "" {
+				res.Help = "Revoking at the provider failed (" + scrub(err.Error(), a.secretsCopy()) + "); remove SellerConnect's access in the marketplace's account settings."
+			}
+		}
+	}
+	if err := s.secrets.Delete(tokenKey(id)); err != nil && !errors.Is(err, storage.ErrNotFound) {
+		return res, err
+	}
+	_ = removeFile(s.stampPath(id))
+	s.persist.remove(id)
+	if err := s.persist.flushNow(); err != nil {
+		return res, err
+	}
+	s.forget(a)
+	return res, nil
+}

@@ -1,0 +1,105 @@
+package accounts
+
+import "sync"
+
+// hub fans events out to subscribers without ever blocking the publisher.
+// Each subscriber has a pending set, coalesced per account (the newest
+// snapshot wins; an added or removed kind is kept over a plain update), and a
+// goroutine that hands events to the subscriber's channel at its own pace.
+type hub struct {
+	mu   sync.Mutex
+	subs map[*subscriber]struct{}
+}
+
+type subscriber struct {
+	out    chan Event
+	signal chan struct{}
+	done   chan struct{}
+
+	mu      sync.Mutex
+	order   []string
+	pending map[string]Event
+}
+
+func (h *hub) subscribe() (<-chan Event, func()) {
+	s := &subscriber{
+		out:     make(chan Event, 16),
+		signal:  make(chan struct{}, 1),
+		done:    make(chan struct{}),
+		pending: map[string]Event{},
+	}
+	h.mu.Lock()
+	if h.subs == nil {
+		h.subs = map[*subscriber]struct{}{}
+	}
+	h.subs[s] = struct{}{}
+	h.mu.Unlock()
+	go s.deliver()
+	var once sync.Once
+	return s.out, func() {
+		once.Do(func() {
+			h.mu.Lock()
+			delete(h.subs, s)
+			h.mu.Unlock()
+			close(s.done)
+		})
+	}
+}
+
+func (h *hub) publish(ev Event) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for s := range h.subs {
+		s.put(ev)
+	}
+}
+
+func (s *subscriber) put(ev Event) {
+	s.mu.Lock()
+	id := ev.Account.ID
+	if old, ok := s.pending[id]; ok {
+		switch {
+		case ev.Kind == EventRemoved:
+		case old.Kind == EventAdded:
+			ev.Kind = EventAdded
+		case old.Kind == EventRemoved && ev.Kind == EventUpdated:
+			ev.Kind = EventAdded
+		}
+	} else {
+		s.order = append(s.order, id)
+	}
+	s.pending[id] = ev
+	s.mu.Unlock()
+	select {
+	case s.signal <- struct{}{}:
+	default:
+	}
+}
+
+func (s *subscriber) deliver() {
+	defer close(s.out)
+	for {
+		select {
+		case <-s.done:
+			return
+		case <-s.signal:
+		}
+		for {
+			s.mu.Lock()
+			if len(s.order) == 0 {
+				s.mu.Unlock()
+				break
+			}
+			id := s.order[0]
+			s.order = s.order[1:]
+			ev := s.pending[id]
+			delete(s.pending, id)
+			s.mu.Unlock()
+			select {
+			case s.out <- ev:
+			case <-s.done:
+				return
+			}
+		}
+	}
+}

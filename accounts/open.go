@@ -1,0 +1,173 @@
+package accounts
+
+import (
+	"fmt"
+	"io"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/pkg/browser"
+
+	"github.com/sellerconnect/sellerconnect/oauth"
+	"github.com/sellerconnect/sellerconnect/oauth/emulator"
+	"github.com/sellerconnect/sellerconnect/storage"
+)
+
+// Option adjusts what Open wires.
+type Option func(*Config)
+
+// WithVersion sets the app version shown in reports.
+func WithVersion(v string) Option { return func(c *Config) { c.AppVersion = v } }
+
+// WithLogf sends the service's log lines (already redacted) to f.
+func WithLogf(f func(string, ...any)) Option { return func(c *Config) { c.Logf = f } }
+
+// WithSecrets replaces the keychain (tests, benchmarks).
+func WithSecrets(st SecretStore) Option { return func(c *Config) { c.Secrets = st } }
+
+// WithClock replaces the real clock.
+func WithClock(cl Clock) Option { return func(c *Config) { c.Clock = cl } }
+
+// WithTiming replaces the refresh policy.
+func WithTiming(t Timing) Option { return func(c *Config) { c.Timing = t } }
+
+// WithOpener replaces the system browser.
+func WithOpener(o oauth.URLOpener) Option { return func(c *Config) { c.Opener = o } }
+
+// WithoutDemo leaves the demo provider unserved.
+func WithoutDemo() Option { return func(c *Config) { c.Demo = false } }
+
+// Open wires the real parts for a data directory ("" for the default: see
+// storage.DataDir): the OS keychain, the records and settings files, the
+// catalog with the custom providers in DATADIR/providers, an HTTP client
+// with timeouts, the system browser and the Demo. Every face opens the
+// service this way. Catalog errors do not stop it: CatalogErrors has them.
+func Open(dataDir string, opts ...Option) (*Service, error) {
+	dir, err := storage.DataDir(dataDir)
+	if err != nil {
+		return nil, err
+	}
+	recs, err := storage.OpenRecords(dir)
+	if err != nil {
+		return nil, err
+	}
+	settings, err := storage.OpenSettings(dir)
+	if err != nil {
+		return nil, err
+	}
+	provDir := filepath.Join(dir, "providers")
+	cat, catErrs := oauth.LoadCatalog(provDir)
+	if cat == nil {
+		return nil, fmt.Errorf("the provider catalog did not load: %v", catErrs)
+	}
+	cfg := Config{
+		DataDir:       dir,
+		Catalog:       cat,
+		CatalogErrors: catErrs,
+		ProvidersDir:  provDir,
+		Secrets:       storage.NewKeychain(dir),
+		Records:       recs,
+		Settings:      settings,
+		Opener:        systemBrowser{},
+		HTTPClient:    defaultHTTPClient(),
+		Demo:          true,
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	return New(cfg)
+}
+
+// systemBrowser opens addresses with pkg/browser, in the background and
+// without letting the launcher write to our stdout (which carries the
+// CLI's results).
+type systemBrowser struct{}
+
+var browserOnce sync.Once
+
+func (systemBrowser) Open(url string) error {
+	browserOnce.Do(func() {
+		browser.Stdout = io.Discard
+		browser.Stderr = io.Discard
+	})
+	go func() { _ = browser.OpenURL(url) }()
+	return nil
+}
+
+const demoProvider = "demo"
+
+// demoState is the Demo marketplace: the emulator's demo dialect running in
+// this process on 127.0.0.1, started on first use.
+//
+// The emulator keeps its grants in memory only, so a demo account does not
+// survive SellerConnect restarting: its next refresh is refused and the
+// account shows "reconnect needed" with the reason (the demo forgets its
+// approvals when the app restarts). That is honest and shows the reconnect
+// flow; reconnecting takes two clicks on the local consent page.
+type demoState struct {
+	mu   sync.Mutex
+	em   *emulator.Emulator
+	base string
+}
+
+func (d *demoState) running() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.em != nil
+}
+
+func (d *demoState) rebase(p *oauth.Profile) *oauth.Profile {
+	d.mu.Lock()
+	base := d.base
+	d.mu.Unlock()
+	return p.Rebase(base + "/" + emulator.Demo)
+}
+
+func (s *Service) ensureDemo() error {
+	s.demo.mu.Lock()
+	defer s.demo.mu.Unlock()
+	if s.demo.em != nil {
+		return nil
+	}
+	dl := emulator.Dialect{}
+	if s.cfg.DemoTTL > 0 {
+		dl.AccessTTL = int(s.cfg.DemoTTL / time.Second)
+	}
+	em := emulator.New(emulator.Options{Now: s.clock.Now, Dialects: map[string]emulator.Dialect{emulator.Demo: dl}, NoIssuedLog: true})
+	if err := em.Start(); err != nil {
+		return &oauth.Error{Kind: oauth.KindTemporary, Op: "demo", Err: err,
+			Advice: "The demo marketplace could not start on 127.0.0.1; try again."}
+	}
+	s.demo.em, s.demo.base = em, em.URL()
+	s.logf("demo marketplace at %s", em.URL())
+	return nil
+}
+
+func (s *Service) stopDemo() {
+	s.demo.mu.Lock()
+	defer s.demo.mu.Unlock()
+	if s.demo.em != nil {
+		s.demo.em.Close()
+		s.demo.em = nil
+	}
+}
+
+// DemoURL is the demo marketplace's address ("" until it runs).
+func (s *Service) DemoURL() string {
+	s.demo.mu.Lock()
+	defer s.demo.mu.Unlock()
+	return s.demo.base
+}
+
+func (s *Service) hasDemoAccount() bool {
+	for _, a := range s.snapshotAccounts() {
+		a.mu.Lock()
+		d := a.rec.Provider == demoProvider
+		a.mu.Unlock()
+		if d {
+			return true
+		}
+	}
+	return false
+}

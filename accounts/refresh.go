@@ -1,0 +1,549 @@
+package accounts
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/sellerconnect/sellerconnect/oauth"
+	"github.com/sellerconnect/sellerconnect/storage"
+)
+
+type mode int
+
+const (
+	modeToken     mode = iota // a caller wants a valid access token
+	modeScheduled             // the scheduler's planned refresh
+	modeForce                 // the user pressed refresh
+)
+
+// runScheduled is the scheduler's action for one due account: retry a
+// pending save, and refresh if the token is (still) due.
+func (s *Service) runScheduled(id string, planned time.Time) {
+	if s.runCtx.Err() != nil {
+		return
+	}
+	a, err := s.account(id)
+	if err != nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(s.runCtx, s.t.RequestTimeout)
+	defer cancel()
+	if _, err := s.obtain(ctx, a, modeScheduled, planned); err != nil {
+		s.logf("account %s: %v", id, scrub(err.Error(), a.secretsCopy()))
+	}
+}
+
+// obtain returns a usable token for a, refreshing when mode says so. All
+// token work for one account goes through here: the in-process flight
+// token, then the cross-process account lock, then a fresh read of the
+// keychain, and only then, if still due, a refresh.
+func (s *Service) obtain(ctx context.Context, a *account, m mode, since time.Time) (*oauth.Token, error) {
+	if m == modeToken {
+		if tok, err, ok := s.quick(a); ok {
+			return tok, err
+		}
+	}
+	if err := a.acquire(ctx); err != nil {
+		return nil, err
+	}
+	defer a.release()
+	if m == modeToken {
+		if tok, err, ok := s.quick(a); ok {
+			return tok, err
+		}
+	}
+	lctx, cancel := context.WithTimeout(ctx, s.t.RequestTimeout)
+	defer cancel()
+	unlock, err := storage.LockAccount(lctx, s.cfg.DataDir, a.id)
+	if err != nil {
+		if m == modeScheduled {
+			s.reschedule(a, s.clock.Now().Add(s.t.RetryBase))
+		}
+		return nil, err
+	}
+	defer unlock()
+	return s.underLock(lctx, a, m, since)
+}
+
+// quick answers Token from memory when that is safe: the token is not due
+// and no other process stored a newer one (the sync stamp is unchanged).
+func (s *Service) quick(a *account) (*oauth.Token, error, bool) {
+	stamp := s.readStamp(a.id)
+	now := s.clock.Now()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.removed {
+		return nil, &NotFoundError{ID: a.id}, true
+	}
+	if a.blocked {
+		if stamp == a.blockedStamp {
+			return nil, s.blockedError(a), true
+		}
+		return nil, nil, false
+	}
+	if a.tok == nil || (!a.unsaved && stamp != a.stamp) {
+		return nil, nil, false
+	}
+	if !s.t.tokenDue(a.tok, now) {
+		return a.tok, nil, true
+	}
+	// Backing off after temporary failures: serve what still works, or
+	// the failure, rather than hammer a provider that is down.
+	if a.status == StatusOffline && now.Before(a.nextRetry) {
+		if now.Before(a.tok.Expiry) {
+			return a.tok, nil, true
+		}
+		return nil, s.lastError(a), true
+	}
+	return nil, nil, false
+}
+
+func (s *Service) underLock(ctx context.Context, a *account, m mode, since time.Time) (*oauth.Token, error) {
+	now := s.clock.Now()
+	stored, stamp, rerr := s.readToken(a.id)
+	a.mu.Lock()
+	if a.removed {
+		a.mu.Unlock()
+		return nil, &NotFoundError{ID: a.id}
+	}
+	useMemory := a.unsaved && a.tok != nil && (stored == nil || a.tok.IssuedAt.After(stored.IssuedAt))
+	if rerr != nil && !useMemory {
+		a.mu.Unlock()
+		if errors.Is(rerr, storage.ErrNotFound) {
+			oe := &oauth.Error{Kind: oauth.KindReconnect, Op: "token",
+				Description: "the keychain holds no token for this account",
+				Advice:      "Connect the account again."}
+			s.failed(a, nil, nil, oe, m)
+			return nil, oe
+		}
+		s.keychainTrouble(a, rerr, m)
+		return nil, rerr
+	}
+	var cur *oauth.Token
+	if useMemory {
+		cur = a.tok
+	} else {
+		cur = stored
+		if a.tok == nil || a.tok.AccessToken != stored.AccessToken {
+			a.rememberSecrets(stored)
+		}
+		a.tok, a.stamp, a.unsaved = stored, stamp, false
+		a.rec.AccessExpiry, a.rec.RefreshExpiry = stored.Expiry, stored.RefreshExpiry
+	}
+	if a.blocked && stamp != a.blockedStamp {
+		// Another process (or window) connected it again.
+		a.blocked, a.failures, a.lostAnswer, a.lostUnsaved = false, 0, false, false
+		a.status, a.reason, a.action = StatusConnected, "", ""
+	}
+	blocked := a.blocked
+	unsaved := a.unsaved
+	a.mu.Unlock()
+	if blocked && m != modeForce {
+		return nil, s.blockedError(a)
+	}
+	if unsaved {
+		s.trySave(a)
+	}
+	notDue := false
+	switch m {
+	case modeToken:
+		notDue = !s.t.tokenDue(cur, now)
+	case modeScheduled:
+		notDue = !s.t.due(a.id, cur, now) && !blocked
+	case modeForce:
+		notDue = !blocked && cur.IssuedAt.After(since)
+	}
+	if notDue {
+		s.settle(a, cur)
+		return cur, nil
+	}
+	if cur.RefreshToken == "" {
+		oe := &oauth.Error{Kind: oauth.KindReconnect, Op: "refresh",
+			Description: "the provider gave no refresh token, so the access token cannot be renewed",
+			Advice:      "Connect the account again when the access token expires."}
+		if now.Before(cur.Expiry) && m == modeToken {
+			return cur, nil
+		}
+		s.failed(a, nil, cur, oe, m)
+		return nil, oe
+	}
+	return s.doRefresh(ctx, a, cur, m)
+}
+
+// settle adopts cur (refreshed by someone else, or not yet due) and plans
+// the next refresh.
+func (s *Service) settle(a *account, cur *oauth.Token) {
+	a.mu.Lock()
+	changed := false
+	if a.status == StatusOffline || a.status == StatusRefreshing {
+		a.status, a.reason, a.action, a.nextRetry, a.failures = StatusConnected, "", "", time.Time{}, 0
+		changed = true
+	}
+	a.mu.Unlock()
+	s.planNext(a)
+	if changed {
+		s.announce(a, "")
+	}
+}
+
+// planNext puts a's next deadline in the scheduler: the planned refresh, or
+// sooner a pending save retry.
+func (s *Service) planNext(a *account) {
+	a.mu.Lock()
+	if a.blocked || a.removed || a.tok == nil {
+		a.mu.Unlock()
+		return
+	}
+	at := s.t.refreshAt(a.id, a.tok)
+	if a.unsaved && (at.IsZero() || a.nextRetry.Before(at)) {
+		at = a.nextRetry
+	}
+	if a.status == StatusOffline && a.nextRetry.After(at) {
+		at = a.nextRetry
+	}
+	a.rec.NextRefresh = at
+	provider := a.rec.Provider
+	a.mu.Unlock()
+	if !at.IsZero() {
+		s.sched.Schedule(a.id, provider, at)
+	}
+}
+
+func (s *Service) reschedule(a *account, at time.Time) {
+	a.mu.Lock()
+	provider, ok := a.rec.Provider, !a.removed && !a.blocked
+	a.mu.Unlock()
+	if ok {
+		s.sched.Schedule(a.id, provider, at)
+	}
+}
+
+func (s *Service) semaphore(provider string) chan struct{} {
+	s.semMu.Lock()
+	defer s.semMu.Unlock()
+	c := s.sems[provider]
+	if c == nil {
+		c = make(chan struct{}, s.t.PerProvider)
+		s.sems[provider] = c
+	}
+	return c
+}
+
+// client is an oauth client whose exchange log goes to a's timeline.
+func (s *Service) client(a *account) *oauth.Client {
+	c := &oauth.Client{HTTP: s.http, Now: s.clock.Now}
+	if a != nil {
+		c.Recorder = oauth.ExchangeRecorderFunc(func(x oauth.Exchange) { s.recordExchange(a, x) })
+	}
+	return c
+}
+
+func (s *Service) doRefresh(ctx context.Context, a *account, cur *oauth.Token, m mode) (*oauth.Token, error) {
+	a.mu.Lock()
+	provider := a.rec.Provider
+	a.mu.Unlock()
+	p, err := s.profile(provider)
+	if err != nil {
+		s.failed(a, nil, cur, err, m)
+		return nil, err
+	}
+	creds, err := s.credentials(p)
+	if err != nil {
+		s.keychainTrouble(a, err, m)
+		return nil, err
+	}
+	sem := s.semaphore(provider)
+	select {
+	case sem <- struct{}{}:
+	case <-ctx.Done():
+		s.reschedule(a, s.clock.Now())
+		return nil, ctx.Err()
+	}
+	s.setRefreshing(a)
+	nt, err := s.client(a).Refresh(ctx, p, creds, cur)
+	<-sem
+	now := s.clock.Now()
+	if err != nil {
+		s.failed(a, p, cur, err, m)
+		if m == modeToken && oauth.KindOf(err) != oauth.KindReconnect && now.Before(cur.Expiry) {
+			// The current token still works: serve it, retry later.
+			return cur, nil
+		}
+		return nil, err
+	}
+	s.refreshes.Add(1)
+	if s.onRefresh != nil {
+		s.onRefresh(a.id, cur, nt, now)
+	}
+	// Saved before anything uses or announces it.
+	saveErr := s.saveToken(a.id, nt)
+	stamp := stampOf(nt)
+	if saveErr == nil {
+		s.writeStamp(a.id, stamp)
+	}
+	a.mu.Lock()
+	a.tok = nt
+	a.rememberSecrets(nt)
+	a.rec.AccessExpiry, a.rec.RefreshExpiry, a.rec.LastRefresh = nt.Expiry, nt.RefreshExpiry, now
+	if !nt.ConsentAt.IsZero() {
+		a.rec.ConsentAt = nt.ConsentAt
+	}
+	if len(nt.Scopes) > 0 {
+		a.rec.Scopes = append([]string(nil), nt.Scopes...)
+	}
+	a.failures, a.lostAnswer, a.lostUnsaved, a.blocked = 0, false, false, false
+	a.status, a.reason, a.action, a.nextRetry = StatusConnected, "", "", time.Time{}
+	if saveErr != nil {
+		a.unsaved, a.saveErr = true, saveErr
+		a.saveFailures++
+		a.nextRetry = now.Add(backoff(a.saveFailures-1, s.t.SaveRetry, s.t.RetryMax, 0))
+	} else {
+		a.unsaved, a.saveErr, a.saveFailures, a.stamp = false, nil, 0, stamp
+	}
+	a.mu.Unlock()
+	if saveErr != nil {
+		s.addEntry(a, "error", "The renewed token could not be saved in the keychain; it is kept in memory and saving is retried", errorDetail(saveErr, nil))
+	}
+	s.planNext(a)
+	s.announce(a, "")
+	return nt, nil
+}
+
+// trySave retries saving an unsaved token (called with the flight token and
+// the account lock held).
+func (s *Service) trySave(a *account) {
+	a.mu.Lock()
+	tok := a.tok
+	if !a.unsaved || tok == nil {
+		a.mu.Unlock()
+		return
+	}
+	a.mu.Unlock()
+	err := s.saveToken(a.id, tok)
+	stamp := stampOf(tok)
+	if err == nil {
+		s.writeStamp(a.id, stamp)
+	}
+	now := s.clock.Now()
+	a.mu.Lock()
+	if a.tok != tok {
+		a.mu.Unlock()
+		return
+	}
+	if err != nil {
+		a.saveErr = err
+		a.saveFailures++
+		a.nextRetry = now.Add(backoff(a.saveFailures-1, s.t.SaveRetry, s.t.RetryMax, 0))
+	} else {
+		a.unsaved, a.saveErr, a.saveFailures, a.stamp, a.nextRetry = false, nil, 0, stamp, time.Time{}
+	}
+	a.mu.Unlock()
+	if err == nil {
+		s.addEntry(a, "note", "The renewed token is now saved in the keychain", nil)
+	}
+	s.planNext(a)
+	s.announce(a, "")
+}
+
+// retrySave is trySave for Close: it takes the locks itself, briefly.
+func (s *Service) retrySave(a *account, why string) error {
+	a.mu.Lock()
+	unsaved := a.unsaved
+	a.mu.Unlock()
+	if !unsaved {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := a.acquire(ctx); err != nil {
+		return err
+	}
+	defer a.release()
+	unlock, err := storage.LockAccount(ctx, s.cfg.DataDir, a.id)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	s.trySave(a)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.unsaved {
+		return fmt.Errorf("a renewed token could not be saved while %s: %w", why, a.saveErr)
+	}
+	return nil
+}
+
+func (s *Service) setRefreshing(a *account) {
+	a.mu.Lock()
+	a.status = StatusRefreshing
+	a.mu.Unlock()
+	s.announce(a, "")
+}
+
+// failed classifies a refresh failure into the account's status.
+func (s *Service) failed(a *account, p *oauth.Profile, cur *oauth.Token, err error, m mode) {
+	now := s.clock.Now()
+	oe, _ := oauth.AsError(err)
+	kind := oauth.KindOf(err)
+	a.mu.Lock()
+	info := errorInfo(err, now, a.secrets)
+	a.lastErr = info
+	provName := a.rec.Provider
+	if p != nil {
+		provName = p.Name
+	}
+	rotating := p != nil && p.Rotation == oauth.RotationRotate
+	reschedule := time.Time{}
+	switch kind {
+	case oauth.KindReconnect, oauth.KindDenied:
+		a.status, a.errKind = StatusReconnect, oauth.KindReconnect
+		switch {
+		case a.lostAnswer && rotating:
+			a.reason = fmt.Sprintf("A refresh reached %s but the connection dropped before its answer arrived; %s had already replaced the token, so the one SellerConnect holds is no longer valid.", provName, provName)
+		case a.lostUnsaved:
+			a.reason = "SellerConnect closed while a renewed token could not be saved in the keychain, so the token it still holds was already replaced at the provider."
+		case a.rec.Provider == demoProvider:
+			a.reason = "The demo marketplace runs inside SellerConnect and forgets its approvals when the app restarts."
+		default:
+			detail := ""
+			if oe != nil && oe.Code != "" {
+				detail = " (" + oe.Code
+				if oe.Description != "" {
+					detail += ": " + oe.Description
+				}
+				detail += ")"
+			}
+			a.reason = fmt.Sprintf("%s no longer accepts this account's approval%s: it was revoked or expired, or the seller changed their password.", provName, scrub(detail, a.secrets))
+		}
+		a.action = "Connect the account again."
+		a.blocked, a.blockedStamp = true, a.stamp
+	case oauth.KindCredentials, oauth.KindConfig:
+		a.status, a.errKind = StatusCredentials, kind
+		a.reason = fmt.Sprintf("%s rejected the app's credentials or settings.", provName)
+		if kind == oauth.KindConfig && oe != nil {
+			a.reason = scrub(oe.Error(), a.secrets)
+		}
+		a.action = "Check the app's client ID, secret and settings for this provider in Settings."
+		if oe != nil && oe.Advice != "" {
+			a.action = oe.Advice
+		}
+		a.blocked, a.blockedStamp = true, a.stamp
+	default:
+		if rotating && oe != nil && oe.Status == 0 && (kind == oauth.KindTemporary || kind == oauth.KindCancelled) {
+			// No answer: the provider may have rotated already. The next
+			// try tells; if it is refused, the reason says why.
+			a.lostAnswer = true
+		}
+		var ra time.Duration
+		if oe != nil {
+			ra = oe.RetryAfter
+		}
+		a.failures++
+		d := backoff(a.failures-1, s.t.RetryBase, s.t.RetryMax, ra)
+		a.nextRetry = now.Add(d)
+		a.status, a.errKind = StatusOffline, kind
+		short := "no answer"
+		if oe != nil {
+			switch {
+			case oe.Status == 429:
+				short = "too many requests"
+			case oe.Status >= 500:
+				short = fmt.Sprintf("server error %d", oe.Status)
+			case kind == oauth.KindProvider:
+				short = "an answer it could not understand"
+			case oe.Status != 0:
+				short = fmt.Sprintf("HTTP %d", oe.Status)
+			}
+		}
+		a.reason = fmt.Sprintf("Could not renew the token with %s (%s, %d in a row); next try at %s.", provName, short, a.failures, a.nextRetry.Local().Format("15:04:05"))
+		a.action = ""
+		reschedule = a.nextRetry
+	}
+	a.mu.Unlock()
+	s.addEntry(a, "error", scrub(err.Error(), a.secretsCopy()), errorDetail(err, a.secretsCopy()))
+	if reschedule.IsZero() {
+		s.sched.Cancel(a.id)
+	} else {
+		s.reschedule(a, reschedule)
+	}
+	s.announce(a, "")
+}
+
+// keychainTrouble records a keychain failure while reading; the scheduler
+// tries again after a backoff.
+func (s *Service) keychainTrouble(a *account, err error, m mode) {
+	now := s.clock.Now()
+	a.mu.Lock()
+	a.lastErr = errorInfo(err, now, a.secrets)
+	a.failures++
+	a.nextRetry = now.Add(backoff(a.failures-1, s.t.RetryBase, s.t.RetryMax, 0))
+	retry := a.nextRetry
+	if m == modeScheduled {
+		a.status = StatusOffline
+		a.reason = "The keychain could not be read: " + err.Error()
+		a.action = ""
+		var ke *storage.KeychainError
+		if errors.As(err, &ke) {
+			a.action = ke.Advice
+		}
+	}
+	a.mu.Unlock()
+	s.addEntry(a, "error", err.Error(), errorDetail(err, nil))
+	s.reschedule(a, retry)
+	s.announce(a, "")
+}
+
+func (s *Service) blockedError(a *account) error {
+	oe := &oauth.Error{Kind: a.errKind, Op: "token", Advice: a.action}
+	if oe.Kind == "" {
+		oe.Kind = oauth.KindReconnect
+	}
+	if a.lastErr != nil {
+		oe.Status, oe.Code, oe.Description = a.lastErr.Status, a.lastErr.Code, a.lastErr.Description
+		oe.RequestID, oe.TraceID = a.lastErr.RequestID, a.lastErr.TraceID
+	}
+	return fmt.Errorf("account %s: %s %w", a.id, a.reason, oe)
+}
+
+func (s *Service) lastError(a *account) error {
+	oe := &oauth.Error{Kind: a.errKind, Op: "token", Advice: "SellerConnect retries automatically; try again later."}
+	if oe.Kind == "" {
+		oe.Kind = oauth.KindTemporary
+	}
+	if a.lastErr != nil {
+		oe.Status, oe.Code, oe.Description = a.lastErr.Status, a.lastErr.Code, a.lastErr.Description
+		oe.RequestID, oe.TraceID = a.lastErr.RequestID, a.lastErr.TraceID
+	}
+	return fmt.Errorf("account %s: the access token expired and renewing it failed; next try at %s: %w", a.id, a.nextRetry.Local().Format("15:04:05"), oe)
+}
+
+func (a *account) secretsCopy() []string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return append([]string(nil), a.secrets...)
+}
+
+func (s *Service) readToken(id string) (*oauth.Token, string, error) {
+	stamp := s.readStamp(id)
+	b, err := s.secrets.Get(tokenKey(id))
+	if err != nil {
+		return nil, stamp, err
+	}
+	var t oauth.Token
+	if err := json.Unmarshal(b, &t); err != nil {
+		return nil, stamp, &storage.KeychainError{Kind: storage.KindDamaged, Op: "get", Key: tokenKey(id),
+			Advice: "Reconnect the account to store a fresh copy.", Err: errors.New("the stored token is not valid JSON")}
+	}
+	return &t, stamp, nil
+}
+
+func (s *Service) saveToken(id string, t *oauth.Token) error {
+	b, err := json.Marshal(t)
+	if err != nil {
+		return err
+	}
+	return s.secrets.Set(tokenKey(id), b)
+}
