@@ -1,0 +1,422 @@
+package ui
+
+import (
+	"context"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/sellerconnect/sellerconnect/accounts"
+	"github.com/sellerconnect/sellerconnect/oauth"
+)
+
+// showPicker lists every provider; those missing app credentials offer to
+// take them right there.
+func (a *App) showPicker() {
+	var d dialog.Dialog
+	rows := container.NewVBox()
+	for _, p := range a.be.Providers() {
+		p := p
+		rows.Add(a.pickerRow(p, func() { d.Hide() }))
+		rows.Add(widget.NewSeparator())
+	}
+	if len(rows.Objects) == 0 {
+		rows.Add(widget.NewLabel("No providers are available. Check the custom providers folder in Settings."))
+	}
+	intro := widget.NewLabel("Pick the marketplace of the account you want to connect.")
+	content := container.NewBorder(intro, nil, nil, nil, container.NewVScroll(rows))
+	d = dialog.NewCustom("Connect an account", "Close", content, a.win)
+	d.Resize(fyne.NewSize(620, 520))
+	d.Show()
+}
+
+func (a *App) pickerRow(p accounts.ProviderInfo, closePicker func()) fyne.CanvasObject {
+	mark := canvas.NewImageFromResource(markFor(p.Profile.ID))
+	mark.FillMode = canvas.ImageFillContain
+	mark.SetMinSize(fyne.NewSquareSize(32))
+	name := widget.NewLabelWithStyle(p.Profile.Name, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	info := []string{}
+	if p.Profile.Environment != "" && p.Profile.Environment != "production" {
+		info = append(info, p.Profile.Environment)
+	}
+	if p.Profile.Source != "" && p.Profile.Source != "built-in" {
+		info = append(info, "custom provider")
+	}
+	if p.Profile.Connect == oauth.ConnectPassword {
+		info = append(info, "sign in with email and password")
+	} else {
+		info = append(info, "approve in your browser")
+	}
+	sub := widget.NewLabel(strings.Join(info, " · "))
+	sub.Importance = widget.LowImportance
+	var action fyne.CanvasObject
+	if len(p.MissingSettings) > 0 {
+		need := widget.NewLabelWithStyle("Needs app credentials: "+settingLabels(p.Profile, p.MissingSettings),
+			fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
+		need.Importance = widget.WarningImportance
+		need.Wrapping = fyne.TextWrapWord
+		sub = widget.NewLabel(sub.Text)
+		sub.Importance = widget.LowImportance
+		btn := widget.NewButtonWithIcon("Enter app credentials…", theme.SettingsIcon(), func() {
+			closePicker()
+			a.showCredentialsForm(p, func() { a.startConnectID(p.Profile.ID, "") })
+		})
+		action = btn
+		text := container.NewVBox(name, sub, need)
+		return container.NewBorder(nil, nil, container.NewCenter(mark), container.NewCenter(action), text)
+	}
+	btn := widget.NewButtonWithIcon("Connect", theme.NavigateNextIcon(), func() {
+		closePicker()
+		a.startConnect(p, "")
+	})
+	btn.Importance = widget.HighImportance
+	action = btn
+	text := container.New(layout.NewCustomPaddedVBoxLayout(-theme.Padding()*2), name, sub)
+	return container.NewBorder(nil, nil, container.NewCenter(mark), container.NewCenter(action), text)
+}
+
+// settingLabels names settings the way Settings shows them.
+func settingLabels(p oauth.Profile, keys []string) string {
+	out := make([]string, 0, len(keys))
+	for _, k := range keys {
+		label := k
+		for _, s := range p.Settings {
+			if s.Key == k && s.Label != "" {
+				label = s.Label
+			}
+		}
+		out = append(out, label)
+	}
+	return strings.Join(out, ", ")
+}
+
+// showCredentialsForm asks for a provider's app credentials; secrets go to
+// the keychain through the service. then runs after a successful save.
+func (a *App) showCredentialsForm(p accounts.ProviderInfo, then func()) {
+	entries := map[string]*widget.Entry{}
+	var items []*widget.FormItem
+	missing := map[string]bool{}
+	for _, k := range p.MissingSettings {
+		missing[k] = true
+	}
+	for _, s := range p.Profile.Settings {
+		var e *widget.Entry
+		if s.Secret {
+			e = widget.NewPasswordEntry()
+		} else {
+			e = widget.NewEntry()
+		}
+		switch {
+		case missing[s.Key]:
+			e.SetPlaceHolder("required")
+		case s.Secret:
+			e.SetPlaceHolder("saved in the keychain — leave empty to keep")
+		default:
+			e.SetPlaceHolder("leave empty to keep the current value")
+		}
+		label := s.Label
+		if label == "" {
+			label = s.Key
+		}
+		entries[s.Key] = e
+		item := widget.NewFormItem(label, e)
+		if s.Secret {
+			item.HintText = "Kept in your system keychain, never in a file."
+		}
+		items = append(items, item)
+	}
+	if len(items) == 0 {
+		dialog.ShowInformation(p.Profile.Name, p.Profile.Name+" needs no app credentials.", a.win)
+		return
+	}
+	d := dialog.NewForm("App credentials for "+p.Profile.Name, "Save", "Cancel", items, func(ok bool) {
+		if !ok {
+			return
+		}
+		values := map[string]string{}
+		for k, e := range entries {
+			if v := strings.TrimSpace(e.Text); v != "" {
+				values[k] = v
+			}
+		}
+		go func() {
+			err := a.be.SetProviderSettings(p.Profile.ID, values)
+			fyne.Do(func() {
+				if err != nil {
+					a.showError("The app credentials were not saved", err)
+					return
+				}
+				if then != nil {
+					then()
+				}
+			})
+		}()
+	}, a.win)
+	d.Resize(fyne.NewSize(560, d.MinSize().Height))
+	d.Show()
+}
+
+// connectDemo connects to the built-in Demo marketplace.
+func (a *App) connectDemo() { a.startConnectID("demo", "") }
+
+func (a *App) startConnectID(provider, reconnect string) {
+	p, ok := a.provider(provider)
+	if !ok {
+		a.showError("This marketplace is not available", nil)
+		return
+	}
+	if len(p.MissingSettings) > 0 {
+		a.showCredentialsForm(p, func() { a.startConnectID(provider, reconnect) })
+		return
+	}
+	a.startConnect(p, reconnect)
+}
+
+// startConnect runs the provider's flow: the sign-in form or the browser.
+func (a *App) startConnect(p accounts.ProviderInfo, reconnect string) {
+	if p.Profile.Connect == oauth.ConnectPassword {
+		a.showSignIn(p, reconnect)
+		return
+	}
+	a.showBrowserFlow(p, reconnect)
+}
+
+// browserFlow is the dialog shown while the seller approves in the browser.
+type browserFlow struct {
+	d       *dialog.CustomDialog
+	copy    *widget.Button
+	link    string
+	paste   *widget.Entry
+	pasteCh chan string
+	cancel  context.CancelFunc
+}
+
+func (a *App) showBrowserFlow(p accounts.ProviderInfo, reconnect string) {
+	name := p.Profile.Name
+	f := &browserFlow{pasteCh: make(chan string, 1)}
+	pasteMode := p.Profile.Redirect.Mode == oauth.RedirectPaste
+
+	msg := "Your browser is showing " + name + "'s page asking to let SellerConnect look after your account. " +
+		"Sign in there if asked and press Approve. This window continues by itself."
+	if pasteMode {
+		msg = "Your browser is showing " + name + "'s page asking to let SellerConnect look after your account. " +
+			"After you approve, " + name + " shows a page whose address holds a code: copy the whole address " +
+			"from the browser's address bar and paste it below."
+	}
+	text := widget.NewLabel(msg)
+	text.Wrapping = fyne.TextWrapWord
+	bar := widget.NewProgressBarInfinite()
+
+	f.paste = widget.NewEntry()
+	f.paste.SetPlaceHolder("https://… (the address from your browser after approving)")
+	submit := widget.NewButtonWithIcon("Continue", theme.ConfirmIcon(), nil)
+	submit.Importance = widget.HighImportance
+	submit.OnTapped = func() {
+		v := strings.TrimSpace(f.paste.Text)
+		if v == "" {
+			return
+		}
+		select {
+		case f.pasteCh <- v:
+		default:
+		}
+		f.paste.SetText("")
+		submit.Disable()
+	}
+	f.paste.OnSubmitted = func(string) { submit.OnTapped() }
+	pasteBox := container.NewBorder(nil, nil, nil, submit, f.paste)
+	pasteHelp := widget.NewLabel("Paste the address from your browser")
+	pasteHelp.TextStyle.Bold = true
+	pasteArea := container.NewVBox(pasteHelp, pasteBox)
+	if !pasteMode {
+		pasteArea.Hide()
+	}
+
+	f.copy = widget.NewButtonWithIcon("Copy link", theme.ContentCopyIcon(), func() {
+		if f.link != "" {
+			a.fa.Clipboard().SetContent(f.link)
+			f.copy.SetText("Link copied")
+		}
+	})
+	f.copy.Disable()
+	showPaste := widget.NewButtonWithIcon("Paste the address from your browser", theme.ContentPasteIcon(), func() {
+		pasteArea.Show()
+		a.win.Canvas().Focus(f.paste)
+	})
+	if pasteMode {
+		showPaste.Hide()
+	}
+	cancelBtn := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), nil)
+	buttons := container.NewHBox(cancelBtn, layout.NewSpacer(), f.copy, showPaste)
+	noBrowser := widget.NewLabel("No browser window? Use Copy link and open the address in your browser.")
+	noBrowser.Importance = widget.LowImportance
+	noBrowser.Wrapping = fyne.TextWrapWord
+	content := container.NewVBox(text, bar, pasteArea, noBrowser, buttons)
+
+	f.d = dialog.NewCustomWithoutButtons("Approve SellerConnect in your browser", content, a.win)
+	f.d.Resize(fyne.NewSize(640, f.d.MinSize().Height))
+
+	ctx, cancel := context.WithCancel(a.ctx)
+	f.cancel = cancel
+	cancelled := false
+	cancelBtn.OnTapped = func() {
+		cancelled = true
+		cancel()
+		f.d.Hide()
+	}
+	req := accounts.ConnectRequest{
+		Provider:  p.Profile.ID,
+		Reconnect: reconnect,
+		OnAuthURL: func(u string) {
+			fyne.Do(func() {
+				f.link = u
+				f.copy.Enable()
+			})
+		},
+		Paste: func() <-chan string { return f.pasteCh },
+	}
+	f.d.Show()
+	go func() {
+		acc, err := a.be.Connect(ctx, req)
+		cancel()
+		fyne.Do(func() {
+			f.d.Hide()
+			if cancelled {
+				return
+			}
+			a.showConnectResult(p, reconnect, acc, err)
+		})
+	}()
+}
+
+// showSignIn is the form for providers without a browser flow. The password
+// goes into one request and is dropped afterwards.
+func (a *App) showSignIn(p accounts.ProviderInfo, reconnect string) {
+	name := p.Profile.Name
+	email := widget.NewEntry()
+	email.SetPlaceHolder("you@example.com")
+	password := widget.NewPasswordEntry()
+	intro := widget.NewLabel("Sign in with your " + name + " email and password. SellerConnect sends the password to " +
+		name + " once to get a token and never stores it.")
+	intro.Wrapping = fyne.TextWrapWord
+	items := []*widget.FormItem{
+		widget.NewFormItem("Email", email),
+		widget.NewFormItem("Password", password),
+	}
+	form := widget.NewForm(items...)
+	status := widget.NewLabel("")
+	status.Hide()
+	var d *dialog.CustomDialog
+	ctx, cancel := context.WithCancel(a.ctx)
+	signIn := widget.NewButtonWithIcon("Sign in", theme.LoginIcon(), nil)
+	signIn.Importance = widget.HighImportance
+	cancelBtn := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), func() {
+		cancel()
+		d.Hide()
+	})
+	cancelled := func() bool { return ctx.Err() != nil }
+	signIn.OnTapped = func() {
+		if strings.TrimSpace(email.Text) == "" || password.Text == "" {
+			status.SetText("Enter your email and password.")
+			status.Importance = widget.WarningImportance
+			status.Show()
+			return
+		}
+		req := accounts.ConnectRequest{Provider: p.Profile.ID, Reconnect: reconnect,
+			Email: strings.TrimSpace(email.Text), Password: password.Text}
+		password.SetText("")
+		signIn.Disable()
+		status.SetText("Signing in to " + name + "…")
+		status.Importance = widget.MediumImportance
+		status.Show()
+		go func() {
+			acc, err := a.be.Connect(ctx, req)
+			req.Password = ""
+			fyne.Do(func() {
+				if cancelled() {
+					return
+				}
+				d.Hide()
+				a.showConnectResult(p, reconnect, acc, err)
+			})
+		}()
+	}
+	password.OnSubmitted = func(string) { signIn.OnTapped() }
+	content := container.NewVBox(intro, form, status, container.NewHBox(cancelBtn, layout.NewSpacer(), signIn))
+	d = dialog.NewCustomWithoutButtons("Sign in to "+name, content, a.win)
+	d.Resize(fyne.NewSize(560, d.MinSize().Height))
+	d.Show()
+	a.win.Canvas().Focus(email)
+}
+
+// showConnectResult says, in words, how the connect ended.
+func (a *App) showConnectResult(p accounts.ProviderInfo, reconnect string, acc accounts.Account, err error) {
+	name := p.Profile.Name
+	if a.connectDone != nil {
+		defer a.connectDone(acc, err)
+	}
+	if err == nil {
+		// Show it at once; the service's event only confirms it.
+		a.insert(acc)
+		title := name + " account connected"
+		msg := "Connected as " + displayName(acc) + ". SellerConnect keeps it connected in the background; " +
+			"other software on this computer gets a valid token with: sellerconnect token " + acc.ID
+		if reconnect != "" {
+			title = name + " account reconnected"
+		}
+		text := widget.NewLabel(msg)
+		text.Wrapping = fyne.TextWrapWord
+		head := widget.NewLabelWithStyle("Connected as "+displayName(acc), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+		head.Importance = widget.SuccessImportance
+		d := dialog.NewCustomConfirm(title, "Show details", "Done", container.NewVBox(head, text), func(show bool) {
+			if show {
+				a.showDetails(acc.ID)
+			}
+		}, a.win)
+		d.Resize(fyne.NewSize(560, d.MinSize().Height))
+		d.Show()
+		return
+	}
+	o := describe(err, name)
+	what := widget.NewLabel(o.What)
+	what.Wrapping = fyne.TextWrapWord
+	todo := widget.NewLabel("What to do: " + o.Do)
+	todo.Wrapping = fyne.TextWrapWord
+	todo.TextStyle.Bold = true
+	d := dialog.NewCustomConfirm(o.Title, "Try again", "Close", container.NewVBox(what, todo), func(again bool) {
+		if again {
+			a.startConnectID(p.Profile.ID, reconnect)
+		}
+	}, a.win)
+	d.Resize(fyne.NewSize(560, d.MinSize().Height))
+	d.Show()
+}
+
+// showError reports a failure of an action in words.
+func (a *App) showError(title string, err error) {
+	msg := title + "."
+	todo := ""
+	if err != nil {
+		o := describe(err, "the provider")
+		msg = o.What
+		todo = o.Do
+	}
+	text := widget.NewLabel(msg)
+	text.Wrapping = fyne.TextWrapWord
+	box := container.NewVBox(text)
+	if todo != "" {
+		t := widget.NewLabel("What to do: " + todo)
+		t.Wrapping = fyne.TextWrapWord
+		t.TextStyle.Bold = true
+		box.Add(t)
+	}
+	d := dialog.NewCustom(title, "Close", box, a.win)
+	d.Resize(fyne.NewSize(520, d.MinSize().Height))
+	d.Show()
+}

@@ -1,0 +1,403 @@
+package ui
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/sellerconnect/sellerconnect/accounts"
+	"github.com/sellerconnect/sellerconnect/oauth"
+	"github.com/sellerconnect/sellerconnect/storage"
+)
+
+// maxTimeline bounds the entries drawn; the report carries them all.
+const maxTimeline = 40
+
+// detailsView is what support staff read about one account.
+type detailsView struct {
+	a       *App
+	id      string
+	acc     accounts.Account
+	content fyne.CanvasObject
+	body    *fyne.Container
+	busy    *widget.Label
+}
+
+func newDetailsView(a *App, acc accounts.Account) *detailsView {
+	v := &detailsView{a: a, id: acc.ID, acc: acc}
+	back := widget.NewButtonWithIcon("Accounts", theme.NavigateBackIcon(), a.showList)
+	refresh := widget.NewButtonWithIcon("Refresh now", theme.ViewRefreshIcon(), v.refreshNow)
+	test := widget.NewButtonWithIcon("Test connection", theme.ConfirmIcon(), v.test)
+	reconnect := widget.NewButtonWithIcon("Reconnect", theme.LoginIcon(), func() { a.startConnectID(acc.Provider, acc.ID) })
+	disconnect := widget.NewButtonWithIcon("Disconnect…", theme.DeleteIcon(), v.disconnect)
+	disconnect.Importance = widget.DangerImportance
+	copyReport := widget.NewButtonWithIcon("Copy report", theme.ContentCopyIcon(), func() { a.copyReport(v.id) })
+	saveReport := widget.NewButtonWithIcon("Save report…", theme.DocumentSaveIcon(), func() { a.saveReport(v.id) })
+	v.busy = widget.NewLabel("")
+	v.busy.Importance = widget.LowImportance
+	top := container.NewHBox(back, layout.NewSpacer(), v.busy)
+	actions := container.NewGridWithColumns(3, refresh, test, reconnect, disconnect, copyReport, saveReport)
+	v.body = container.NewVBox()
+	v.build()
+	v.content = container.NewBorder(container.NewVBox(top, widget.NewSeparator()),
+		container.NewVBox(widget.NewSeparator(), actions), nil, nil, scroll(v.body))
+	return v
+}
+
+// update shows a newer snapshot of the account.
+func (v *detailsView) update(acc accounts.Account) {
+	v.acc = acc
+	v.build()
+}
+
+// tick redraws the relative times.
+func (v *detailsView) tick() { v.build() }
+
+func (v *detailsView) build() {
+	acc := v.acc
+	now := v.a.now()
+	mark := canvas.NewImageFromResource(markFor(acc.Provider))
+	mark.FillMode = canvas.ImageFillContain
+	mark.SetMinSize(fyne.NewSquareSize(48))
+	title := widget.NewLabelWithStyle(displayName(acc), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	title.SizeName = theme.SizeNameSubHeadingText
+	sub := widget.NewLabel(providerName(acc) + " · " + statusLine(acc, now))
+	sub.Importance = widget.LowImportance
+	head := container.NewBorder(nil, nil, container.NewCenter(mark), container.NewCenter(NewBadge(acc.Status)),
+		container.NewVBox(title, sub))
+
+	objs := []fyne.CanvasObject{head}
+
+	// Status, reason, action.
+	reason := acc.Reason
+	if reason == "" {
+		reason = styleFor(acc.Status).word + "."
+	}
+	status := []row{{"Status", styleFor(acc.Status).word}, {"Why", reason}}
+	if acc.Action != "" {
+		status = append(status, row{"What to do", acc.Action})
+	}
+	objs = append(objs, section("Status", status))
+
+	env := acc.Environment
+	if env == "" {
+		env = "production"
+	}
+	scopes := strings.Join(acc.Scopes, " ")
+	if scopes == "" {
+		scopes = "—"
+	}
+	objs = append(objs, section("Account", []row{
+		{"Provider", providerName(acc) + " (" + acc.Provider + ")"},
+		{"Environment", env},
+		{"Name at provider", orDash(acc.DisplayName)},
+		{"Provider's account id", orDash(acc.RemoteID)},
+		{"SellerConnect id", acc.ID},
+		{"Scopes granted", scopes},
+	}))
+
+	tokens := []row{
+		{"Access token expires", formatWhen(acc.AccessExpiry, now)},
+		{"Reconnect by", reconnectBy(acc, now)},
+		{"Last refresh", formatWhen(acc.LastRefresh, now)},
+		{"Next refresh", formatWhen(acc.NextRefresh, now)},
+	}
+	if !acc.NextRetry.IsZero() {
+		tokens = append(tokens, row{"Next retry", formatWhen(acc.NextRetry, now)})
+	}
+	objs = append(objs, section("Tokens", tokens))
+
+	if e := acc.LastError; e != nil {
+		rows := []row{{"When", formatWhen(e.Time, now)}, {"Kind", kindWords(e.Kind)}}
+		if e.Op != "" {
+			rows = append(rows, row{"During", e.Op})
+		}
+		if e.Status != 0 {
+			rows = append(rows, row{"HTTP status", fmt.Sprint(e.Status)})
+		}
+		if e.Code != "" {
+			rows = append(rows, row{"error", e.Code})
+		}
+		if e.Description != "" {
+			rows = append(rows, row{"Description", e.Description})
+		}
+		if e.RequestID != "" {
+			rows = append(rows, row{"Request id", e.RequestID})
+		}
+		if e.TraceID != "" {
+			rows = append(rows, row{"Trace id", e.TraceID})
+		}
+		if e.Message != "" {
+			rows = append(rows, row{"Message", e.Message})
+		}
+		if e.Advice != "" {
+			rows = append(rows, row{"Advice", e.Advice})
+		}
+		objs = append(objs, section("Last error", rows))
+	} else {
+		objs = append(objs, section("Last error", []row{{"", "None recorded."}}))
+	}
+
+	objs = append(objs, timelineSection(acc.Timeline))
+	v.body.Objects = objs
+	v.body.Refresh()
+}
+
+func reconnectBy(acc accounts.Account, now time.Time) string {
+	if acc.ReconnectBy.IsZero() {
+		return "not known (the provider does not say)"
+	}
+	d := acc.ReconnectBy.Sub(now)
+	if d < 0 {
+		return acc.ReconnectBy.Local().Format(dateLayout) + " (passed)"
+	}
+	return acc.ReconnectBy.Local().Format(dateLayout) + " (in " + humanDuration(d) + ")"
+}
+
+func kindWords(k string) string {
+	switch oauth.Kind(k) {
+	case oauth.KindReconnect:
+		return "reconnect needed (the grant is gone)"
+	case oauth.KindCredentials:
+		return "app credentials wrong"
+	case oauth.KindTemporary:
+		return "temporary (network, server error or rate limit)"
+	case oauth.KindProvider:
+		return "provider fault (an answer that could not be understood)"
+	case oauth.KindDenied:
+		return "consent declined"
+	case oauth.KindCancelled:
+		return "cancelled or timed out"
+	case oauth.KindConfig:
+		return "configuration"
+	}
+	if k == "" {
+		return "—"
+	}
+	return k
+}
+
+type row struct{ k, v string }
+
+// section is a titled block of label/value rows, selectable for copying.
+func section(title string, rows []row) fyne.CanvasObject {
+	h := widget.NewLabelWithStyle(title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	h.Importance = widget.HighImportance
+	form := container.New(layout.NewFormLayout())
+	for _, r := range rows {
+		k := widget.NewLabel(r.k)
+		k.Importance = widget.LowImportance
+		val := widget.NewLabel(r.v)
+		val.Wrapping = fyne.TextWrapWord
+		val.Selectable = true
+		form.Add(k)
+		form.Add(val)
+	}
+	return container.NewVBox(h, form)
+}
+
+// timelineSection lists the newest entries first, with the exchange details
+// support staff look for (method, address, status, latency).
+func timelineSection(entries []storage.TimelineEntry) fyne.CanvasObject {
+	h := widget.NewLabelWithStyle("Timeline", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	h.Importance = widget.HighImportance
+	box := container.NewVBox(h)
+	if len(entries) == 0 {
+		box.Add(widget.NewLabel("Nothing recorded yet."))
+		return box
+	}
+	n := 0
+	for i := len(entries) - 1; i >= 0 && n < maxTimeline; i-- {
+		e := entries[i]
+		n++
+		when := widget.NewLabel(e.Time.Local().Format("2 Jan 15:04:05"))
+		when.Importance = widget.LowImportance
+		kind := widget.NewLabelWithStyle(e.Kind, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
+		summary := widget.NewLabel(e.Summary)
+		summary.Wrapping = fyne.TextWrapWord
+		summary.Selectable = true
+		lines := container.NewVBox(summary)
+		if d := detailLine(e.Detail); d != "" {
+			dl := widget.NewLabelWithStyle(d, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
+			dl.Wrapping = fyne.TextWrapBreak
+			dl.Selectable = true
+			dl.SizeName = theme.SizeNameCaptionText
+			lines.Add(dl)
+		}
+		box.Add(container.NewBorder(nil, nil, container.NewHBox(when, kind), nil, lines))
+	}
+	if len(entries) > maxTimeline {
+		more := widget.NewLabel(fmt.Sprintf("%d older entries are in the report.", len(entries)-maxTimeline))
+		more.Importance = widget.LowImportance
+		box.Add(more)
+	}
+	return box
+}
+
+// detailLine condenses an entry's detail: the usual exchange fields first,
+// then the rest as JSON. Values are already redacted by the service.
+func detailLine(d map[string]any) string {
+	if len(d) == 0 {
+		return ""
+	}
+	var parts []string
+	used := map[string]bool{}
+	for _, k := range []string{"method", "url", "status", "latency", "error", "code", "description", "request_id", "trace_id"} {
+		if v, ok := d[k]; ok && fmt.Sprint(v) != "" {
+			parts = append(parts, fmt.Sprint(v))
+			used[k] = true
+		}
+	}
+	var rest []string
+	for k := range d {
+		if !used[k] {
+			rest = append(rest, k)
+		}
+	}
+	sort.Strings(rest)
+	for _, k := range rest {
+		b, err := json.Marshal(d[k])
+		if err != nil {
+			continue
+		}
+		s := string(b)
+		if len(s) > 300 {
+			s = s[:300] + "…"
+		}
+		parts = append(parts, k+"="+s)
+	}
+	return strings.Join(parts, " ")
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}
+
+func (v *detailsView) setBusy(msg string) { v.busy.SetText(msg) }
+
+func (v *detailsView) refreshNow() {
+	id := v.id
+	v.setBusy("Refreshing…")
+	go func() {
+		err := v.a.be.Refresh(v.a.ctx, id)
+		fyne.Do(func() {
+			v.setBusy("")
+			if err != nil {
+				v.a.showActionError("Refresh failed", v.acc, err)
+				return
+			}
+			v.reload("Token renewed.")
+		})
+	}()
+}
+
+func (v *detailsView) test() {
+	id := v.id
+	v.setBusy("Testing…")
+	go func() {
+		acc, err := v.a.be.Test(v.a.ctx, id)
+		fyne.Do(func() {
+			v.setBusy("")
+			if err != nil {
+				v.a.showActionError("The test call failed", v.acc, err)
+				return
+			}
+			v.update(acc)
+			v.setBusy("Test passed: signed in as " + displayName(acc) + ".")
+		})
+	}()
+}
+
+func (v *detailsView) reload(msg string) {
+	if acc, err := v.a.be.Get(v.id); err == nil {
+		v.update(acc)
+	}
+	v.setBusy(msg)
+}
+
+// disconnect says before acting whether the provider revokes the tokens or
+// the seller must revoke access on the provider's site.
+func (v *detailsView) disconnect() {
+	acc := v.acc
+	name := providerName(acc)
+	msg := ""
+	p, ok := v.a.provider(acc.Provider)
+	switch {
+	case ok && p.Profile.RevokeURL != "":
+		msg = "SellerConnect asks " + name + " to revoke its access to " + displayName(acc) +
+			", then forgets the account. Other software using its token stops working."
+	default:
+		msg = name + " offers apps no way to revoke access, so SellerConnect only forgets the account on this computer. "
+		if ok && p.Profile.RevokeHelp != "" {
+			msg += "To remove SellerConnect's access completely: " + p.Profile.RevokeHelp
+		} else {
+			msg += "To remove SellerConnect's access completely, remove it from the connected apps in your " + name + " account settings."
+		}
+	}
+	text := widget.NewLabel(msg)
+	text.Wrapping = fyne.TextWrapWord
+	d := dialog.NewCustomConfirm("Disconnect "+displayName(acc)+"?", "Disconnect", "Keep", text, func(yes bool) {
+		if !yes {
+			return
+		}
+		v.setBusy("Disconnecting…")
+		go func() {
+			res, err := v.a.be.Disconnect(v.a.ctx, acc.ID)
+			fyne.Do(func() {
+				v.setBusy("")
+				if err != nil {
+					v.a.showActionError("Disconnect failed", acc, err)
+					return
+				}
+				v.a.remove(acc.ID)
+				v.a.showList()
+				v.a.showDisconnected(acc, res)
+			})
+		}()
+	}, v.a.win)
+	d.Resize(fyne.NewSize(540, d.MinSize().Height))
+	d.Show()
+}
+
+func (a *App) showDisconnected(acc accounts.Account, res accounts.DisconnectResult) {
+	name := providerName(acc)
+	msg := displayName(acc) + " is disconnected. "
+	if res.Revoked {
+		msg += name + " has revoked SellerConnect's access."
+	} else if res.Help != "" {
+		msg += "SellerConnect forgot the account on this computer. To remove its access at " + name + ": " + res.Help
+	} else {
+		msg += "SellerConnect forgot the account on this computer; remove SellerConnect from the connected apps in your " + name + " account settings."
+	}
+	text := widget.NewLabel(msg)
+	text.Wrapping = fyne.TextWrapWord
+	d := dialog.NewCustom("Account disconnected", "Close", text, a.win)
+	d.Resize(fyne.NewSize(520, d.MinSize().Height))
+	d.Show()
+}
+
+// showActionError reports a failed action on an account in words.
+func (a *App) showActionError(title string, acc accounts.Account, err error) {
+	o := describe(err, providerName(acc))
+	what := widget.NewLabel(o.What)
+	what.Wrapping = fyne.TextWrapWord
+	todo := widget.NewLabel("What to do: " + o.Do)
+	todo.Wrapping = fyne.TextWrapWord
+	todo.TextStyle.Bold = true
+	d := dialog.NewCustom(title, "Close", container.NewVBox(what, todo), a.win)
+	d.Resize(fyne.NewSize(520, d.MinSize().Height))
+	d.Show()
+}

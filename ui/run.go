@@ -1,0 +1,59 @@
+package ui
+
+import (
+	"context"
+	"errors"
+
+	"fyne.io/fyne/v2/app"
+
+	"github.com/sellerconnect/sellerconnect/accounts"
+)
+
+// AppID is the Fyne application id (matches FyneApp.toml).
+const AppID = "io.sellerconnect.app"
+
+// Run opens the desktop app on the service and returns the process exit
+// code when the seller quits. Unless opts.NoScheduler is set it also runs
+// the service's background refresh until then.
+func Run(svc *accounts.Service, opts Options) int {
+	return RunWith(ServiceBackend(svc), svc, opts)
+}
+
+// RunWith is Run on any Backend; starter, when not nil, is started for the
+// app's lifetime (the service's scheduler).
+func RunWith(be Backend, starter interface{ Start(context.Context) }, opts Options) int {
+	fa := app.NewWithID(AppID)
+	a := New(fa, be, opts)
+	if starter != nil && !opts.NoScheduler {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		go starter.Start(ctx)
+	}
+	a.Start()
+	defer a.Close()
+	if (opts.StartMinimised || a.prefs.StartMinimised()) && a.tray {
+		a.hidden = true
+		fa.Run()
+	} else {
+		a.win.ShowAndRun()
+	}
+	return 0
+}
+
+// ServiceBackend adapts the accounts service to Backend.
+func ServiceBackend(svc *accounts.Service) Backend { return serviceBackend{svc} }
+
+type serviceBackend struct{ *accounts.Service }
+
+// errNotInService marks features the linked accounts service lacks.
+var errNotInService = errors.New("this build's account service cannot do that yet")
+
+func (s serviceBackend) SetProviderSettings(provider string, values map[string]string) error {
+	return errNotInService
+}
+
+func (s serviceBackend) ReportText(ids ...string) (string, error) {
+	return "", errNotInService
+}
+
+func (s serviceBackend) ReloadProviders() []error { return []error{errNotInService} }
