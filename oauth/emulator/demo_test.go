@@ -108,7 +108,7 @@ func TestDemoAutoApproverLoopback(t *testing.T) {
 	if c := demoRefresh(t, em, a.str("refresh_token")); c.status != 400 || c.str("error") != "invalid_grant" {
 		t.Fatalf("reuse: %d %s", c.status, c.raw)
 	}
-	if st := em.Stats(Demo); st.ReusedRefresh != 1 || st.RefreshesOK != 1 || st.CodesExchanged != 1 {
+	if st := em.Stats(Demo); st.ReusedRefresh != 1 || st.Refreshes != 1 || st.CodesExchanged != 1 {
 		t.Errorf("stats %+v", st)
 	}
 }

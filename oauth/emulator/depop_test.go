@@ -48,10 +48,10 @@ func TestDepopConnectRefreshRotate(t *testing.T) {
 		t.Errorf("message %q", c.str("message"))
 	}
 	st := em.Stats(Depop)
-	if st.RefreshesOK != 1 || st.CodesExchanged != 1 || st.TokenRequests != 3 || st.TestCalls != 1 || st.TestCallsRejected != 1 {
+	if st.Refreshes != 1 || st.CodesExchanged != 1 || st.TokenRequests != 3 || st.TestCalls != 1 || st.TestCallsRejected != 1 {
 		t.Errorf("stats %+v", st)
 	}
-	if st.RefreshesOK != 1 || st.ReusedRefresh != 1 || st.InvalidGrant != 1 || st.Approvals != 1 || st.ConsentPages != 1 {
+	if st.Refreshes != 1 || st.ReusedRefresh != 1 || st.InvalidGrant != 1 || st.Approvals != 1 || st.ConsentPages != 1 {
 		t.Errorf("stats %+v", st)
 	}
 	// The new refresh token still works after the failed reuse.

@@ -213,7 +213,7 @@ type Stats struct {
 	CodesExchanged      int // successful authorization code exchanges
 	SignIns             int // successful password sign-ins (Vault.ist)
 	SignInFailures      int
-	RefreshesOK         int // successful refreshes
+	Refreshes           int // successful refreshes
 	InvalidGrant        int // answers saying a code or refresh token is not (or no longer) valid
 	ReusedRefresh       int // refreshes presenting a refresh token that rotation had already replaced
 	ConcurrentRefreshes int // refreshes that began while another refresh of the same grant was in flight

@@ -383,7 +383,7 @@ func (d *dialect) refreshGrant(tok, clientID string, scopes []string) (tokens, f
 	d.access[at] = &accessEntry{g: g, exp: now.Add(d.accessTTL), scopes: scopes}
 	g.accessToks = append(g.accessToks, at)
 	out.refreshLeft = g.refreshExp.Sub(now)
-	d.stats.RefreshesOK++
+	d.stats.Refreshes++
 	return out, failNone
 }
 
