@@ -1,0 +1,98 @@
+package oauth
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+func FuzzParseCallback(f *testing.F) {
+	for _, s := range []string{
+		"code=0hRoHU5BHzdaP_kFAFfclqIToj6Aw8pjrNMT1ptpZwM&state=abc123xyz",
+		"error=access_denied&error_description=The+resource+owner+denied+the+request&state=abc123xyz",
+		"code=x&state=abc123xyz&state=abc123xyz",
+		"code=%00&state=abc123xyz",
+		"state=abc123xyz",
+		"code=v%5E1.1%23i%5E1&state=abc123xyz&expires_in=299",
+		"error=%3Cscript%3E&error_description=%ff%fe&state=abc123xyz",
+		";;&&==",
+	} {
+		f.Add(s, "abc123xyz")
+	}
+	f.Fuzz(func(t *testing.T, raw, want string) {
+		q, _ := url.ParseQuery(raw)
+		code, err := parseCallback(q, want)
+		if err != nil {
+			e, ok := AsError(err)
+			if !ok || e.Kind == "" || e.Advice == "" || code != "" {
+				t.Fatalf("bad error %#v code %q", err, code)
+			}
+			if !utf8.ValidString(e.Code) || !utf8.ValidString(e.Description) || len(e.Description) > 310 {
+				t.Fatalf("unclipped provider text %q", e.Description)
+			}
+			return
+		}
+		if code == "" || want == "" || q.Get("state") != want || len(code) > maxCodeLen {
+			t.Fatalf("accepted code %q for state %q (want %q)", code, q.Get("state"), want)
+		}
+	})
+}
+
+func FuzzParsePasted(f *testing.F) {
+	for _, s := range []string{
+		"https://sellerconnect.example/ebay/accepted?state=st4te&code=v%5E1.1%23i%5E1%23f%5E0&expires_in=299",
+		"?code=abc&state=st4te",
+		"https://x.example/cb#code=frag&state=st4te",
+		"v%5E1.1%23i%5E1%23f%5E0",
+		"0hRoHU5BHzdaP_kFAFfclqIToj6Aw8pjrNMT1ptpZwM",
+		"<https://x.example/cb?error=access_denied&state=st4te>",
+		"code=%zz",
+		"",
+	} {
+		f.Add(s, "st4te")
+	}
+	f.Fuzz(func(t *testing.T, in, want string) {
+		code, err := ParsePasted(in, want)
+		if err != nil {
+			if _, ok := AsError(err); !ok || code != "" {
+				t.Fatalf("bad error %#v", err)
+			}
+			return
+		}
+		if code == "" || len(code) > maxCodeLen || strings.ContainsAny(code, "\x00") {
+			t.Fatalf("accepted %q", code)
+		}
+	})
+}
+
+func FuzzParseTokenResponse(f *testing.F) {
+	for _, s := range []string{
+		`{"access_token":"pat_x","refresh_token":"prt_y","expires_in":3600,"token_type":"Bearer"}`,
+		`{"access_token":"v^1.1#i","expires_in":"7200","refresh_token_expires_in":47304000,"token_type":"User Access Token"}`,
+		`{"accessToken":"a","refreshToken":"r","expiresIn":1e3,"scope":["a","b"]}`,
+		`{"error":"invalid_grant","error_description":"Refresh token has expired or is invalid."}`,
+		`{"status":"UNAUTHORIZED","message":"m","traceId":"t","errors":[]}`,
+		"access_token=a&expires_in=10",
+		"<html><body>502 Bad Gateway</body></html>",
+		`{"access_token":"a","expires_in":-1e309}`,
+		"\xff\xfe",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		a, err := parseTokenResponse(body)
+		if err != nil {
+			if a != nil {
+				t.Fatal("answer with error")
+			}
+			return
+		}
+		if a.AccessToken == "" || a.ExpiresIn < 0 || a.ExpiresIn > maxLifetime || a.RefreshExpiresIn < 0 || a.RefreshExpiresIn > maxLifetime {
+			t.Fatalf("accepted %+v", a)
+		}
+		// The classifier must cope with anything too.
+		_, _ = readProviderFields(body)
+		_ = redactBody(body, nil, &redactor{})
+	})
+}
