@@ -9,7 +9,12 @@ if [ -z "${SELLERCONNECT_TESTENV_INNER:-}" ]; then
 fi
 
 # The keyring is unlocked with a throwaway password; its files live in a
-# temporary home so no real keyring is touched.
+# temporary home so no real keyring is touched. Go's build cache stays
+# where it was: it would otherwise follow XDG_CACHE_HOME and start cold.
+if command -v go >/dev/null 2>&1; then
+	GOCACHE=$(go env GOCACHE)
+	export GOCACHE
+fi
 tmp=$(mktemp -d)
 export XDG_DATA_HOME="$tmp/data" XDG_CONFIG_HOME="$tmp/config" XDG_CACHE_HOME="$tmp/cache" XDG_RUNTIME_DIR="$tmp/run"
 mkdir -p "$XDG_DATA_HOME" "$XDG_CONFIG_HOME" "$XDG_CACHE_HOME" "$XDG_RUNTIME_DIR"
