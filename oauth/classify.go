@@ -67,6 +67,17 @@ func readProviderFields(body []byte) (providerFields, bool) {
 	if f.Description == "" {
 		f.Description = str("error_description", "message", "error_message", "detail", "errorMessage")
 	}
+	if list, ok := m["errors"].([]any); ok && len(list) > 0 && f.Code == "" {
+		// eBay: {"errors": [{"errorId": 1001, "message": "Invalid access token", ...}]}
+		if first, ok := list[0].(map[string]any); ok {
+			if n, ok := first["errorId"].(json.Number); ok {
+				f.Code = n.String()
+			}
+			if s, ok := first["message"].(string); ok && f.Description == "" {
+				f.Description = s
+			}
+		}
+	}
 	f.RequestID = str("id", "request_id", "requestId")
 	f.TraceID = str("traceId", "trace_id")
 	for _, k := range []string{"error", "code", "status", "message", "error_description", "error_message", "detail"} {

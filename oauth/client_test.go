@@ -552,7 +552,9 @@ func TestTestCall(t *testing.T) {
 	if _, err := c.Test(context.Background(), p, tok); KindOf(err) != KindProvider {
 		t.Errorf("not json: %v", err)
 	}
-	if _, err := c.Test(context.Background(), builtin(t, "vaultist"), tok); KindOf(err) != KindConfig {
+	noTest := builtin(t, "vaultist")
+	noTest.Test = TestCall{}
+	if _, err := c.Test(context.Background(), noTest, tok); KindOf(err) != KindConfig {
 		t.Errorf("no test call: %v", err)
 	}
 	assertNoSecrets(t, rec.all(), depopAT)
