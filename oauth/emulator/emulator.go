@@ -242,6 +242,21 @@ func (e *Emulator) AccessValid(dialect, token string) bool {
 	return a != nil && !a.g.revoked && e.now().Before(a.exp)
 }
 
+// AccessValidSince reports whether token was a working access token of
+// dialect at some moment at or after since: it still works, or rotation
+// ended it after since and before it expired. A client that hands out a
+// token it read before since and that rotation had already ended fails it.
+func (e *Emulator) AccessValidSince(dialect, token string, since time.Time) bool {
+	d := e.dialect(dialect)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if a := d.access[token]; a != nil && !a.g.revoked && e.now().Before(a.exp) {
+		return true
+	}
+	end, ok := d.ended[token]
+	return ok && !end.at.Before(since) && since.Before(end.exp)
+}
+
 // RefreshValid reports whether token is the current, unexpired refresh token
 // of a live grant in dialect.
 func (e *Emulator) RefreshValid(dialect, token string) bool {

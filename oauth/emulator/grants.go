@@ -67,9 +67,13 @@ type dialect struct {
 	access  map[string]*accessEntry
 	refresh map[string]*grant // current refresh token → grant
 	retired map[string]*grant // recently rotated-away refresh tokens, to recognise reuse
-	stats   Stats
-	faults  []*Fault
-	inserts int
+	// ended remembers when recently rotated-away access tokens stopped
+	// working, so a test can ask whether a token was good when it was served.
+	ended     map[string]endedAccess
+	endedList []string
+	stats     Stats
+	faults    []*Fault
+	inserts   int
 }
 
 // grant is one seller's consent to one client: the unit that rotation,
@@ -94,6 +98,10 @@ type accessEntry struct {
 	scopes []string
 }
 
+type endedAccess struct {
+	at, exp time.Time // when rotation ended it; when it would have expired
+}
+
 type codeEntry struct {
 	clientID    string
 	redirectURI string
@@ -104,8 +112,9 @@ type codeEntry struct {
 }
 
 const (
-	keepRetired = 4 // rotated-away refresh tokens remembered per grant
-	keepAccess  = 8 // live access tokens kept per grant without rotation
+	keepRetired = 4    // rotated-away refresh tokens remembered per grant
+	keepAccess  = 8    // live access tokens kept per grant without rotation
+	keepEnded   = 4096 // rotated-away access tokens remembered per dialect
 )
 
 func newDialect(e *Emulator, name string, o Dialect) *dialect {
@@ -115,6 +124,7 @@ func newDialect(e *Emulator, name string, o Dialect) *dialect {
 		name: name, em: e, spec: sp,
 		codes: map[string]*codeEntry{}, access: map[string]*accessEntry{},
 		refresh: map[string]*grant{}, retired: map[string]*grant{},
+		ended: map[string]endedAccess{},
 	}
 	sec := func(v, dflt int) time.Duration {
 		if v <= 0 {
@@ -352,6 +362,9 @@ func (d *dialect) refreshGrant(tok, clientID string, scopes []string) (tokens, f
 		d.em.record(rt)
 		// The previous access and refresh tokens die at once.
 		for _, a := range g.accessToks {
+			if e := d.access[a]; e != nil {
+				d.endLocked(a, now, e.exp)
+			}
 			delete(d.access, a)
 		}
 		g.accessToks = g.accessToks[:0]
@@ -385,6 +398,16 @@ func (d *dialect) refreshGrant(tok, clientID string, scopes []string) (tokens, f
 	out.refreshLeft = g.refreshExp.Sub(now)
 	d.stats.Refreshes++
 	return out, failNone
+}
+
+// endLocked notes that rotation ended access token a at now.
+func (d *dialect) endLocked(a string, now, exp time.Time) {
+	d.ended[a] = endedAccess{at: now, exp: exp}
+	d.endedList = append(d.endedList, a)
+	if len(d.endedList) > keepEnded {
+		delete(d.ended, d.endedList[0])
+		d.endedList = d.endedList[1:]
+	}
 }
 
 func (d *dialect) retireLocked(g *grant, tok string) {

@@ -68,9 +68,12 @@ func (a answer) str(k string) string {
 	return v
 }
 
+// testClient keeps connections alive across the parallel tests' goroutines.
+var testClient = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 512, IdleConnTimeout: 30 * time.Second}}
+
 func do(t testing.TB, req *http.Request) answer {
 	t.Helper()
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := testClient.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
 	}
