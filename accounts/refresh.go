@@ -263,7 +263,14 @@ func (s *Service) doRefresh(ctx context.Context, a *account, cur *oauth.Token, m
 		return nil, ctx.Err()
 	}
 	s.setRefreshing(a)
+	for n := s.inHTTP.Add(1); ; {
+		p := s.peakHTTP.Load()
+		if n <= p || s.peakHTTP.CompareAndSwap(p, n) {
+			break
+		}
+	}
 	nt, err := s.client(a).Refresh(ctx, p, creds, cur)
+	s.inHTTP.Add(-1)
 	<-sem
 	now := s.clock.Now()
 	if err != nil {
@@ -475,20 +482,24 @@ func (s *Service) failed(a *account, p *oauth.Profile, cur *oauth.Token, err err
 // keychainTrouble records a keychain failure while reading; the scheduler
 // tries again after a backoff.
 func (s *Service) keychainTrouble(a *account, err error, m mode) {
+	if m != modeScheduled {
+		// A caller asked and gets the error; the account itself is fine,
+		// so nothing about it is written (no record churn from a CLI run
+		// on a machine whose keychain is away).
+		return
+	}
 	now := s.clock.Now()
 	a.mu.Lock()
 	a.lastErr = errorInfo(err, now, a.secrets)
 	a.failures++
 	a.nextRetry = now.Add(backoff(a.failures-1, s.t.RetryBase, s.t.RetryMax, 0))
 	retry := a.nextRetry
-	if m == modeScheduled {
-		a.status = StatusOffline
-		a.reason = "The keychain could not be read: " + err.Error()
-		a.action = ""
-		var ke *storage.KeychainError
-		if errors.As(err, &ke) {
-			a.action = ke.Advice
-		}
+	a.status = StatusOffline
+	a.reason = "The keychain could not be read: " + err.Error()
+	a.action = ""
+	var ke *storage.KeychainError
+	if errors.As(err, &ke) {
+		a.action = ke.Advice
 	}
 	a.mu.Unlock()
 	s.addEntry(a, "error", err.Error(), errorDetail(err, nil))

@@ -53,6 +53,10 @@ type Config struct {
 	Demo bool
 	// DemoTTL overrides the demo's access token lifetime (tests).
 	DemoTTL time.Duration
+	// Endpoints sends a provider's requests to another base address
+	// (profile.Rebase): provider id → base, such as an emulator's
+	// "http://127.0.0.1:4567/depop". For tests and staging proxies.
+	Endpoints map[string]string
 }
 
 // Service keeps every account's tokens valid and answers both faces.
@@ -92,6 +96,8 @@ type Service struct {
 	// Test and benchmark hooks.
 	onRefresh func(id string, old, nt *oauth.Token, at time.Time)
 	refreshes atomic.Int64
+	inHTTP    atomic.Int64 // refresh requests in flight
+	peakHTTP  atomic.Int64
 }
 
 // New builds the service and loads the account records. A damaged records
@@ -121,8 +127,11 @@ func New(cfg Config) (*Service, error) {
 	if s.http == nil {
 		s.http = defaultHTTPClient()
 	}
-	if s.logf == nil {
+	if user := s.logf; user == nil {
 		s.logf = func(string, ...any) {}
+	} else {
+		// A last scrub of credential-looking words; callers already redact.
+		s.logf = func(f string, args ...any) { user("%s", scrubPatterns(fmt.Sprintf(f, args...))) }
 	}
 	s.runCtx, s.runCancel = context.WithCancel(context.Background())
 	s.sched = newScheduler(s.clock, s.t.WallCheck, s.t.PerProvider, s.runScheduled)
@@ -241,6 +250,9 @@ func (s *Service) profile(id string) (*oauth.Profile, error) {
 			Description: fmt.Sprintf("provider %q is not in the catalog", id),
 			Advice:      "Restore the custom provider file that defined it, or disconnect the account."}
 	}
+	if base, ok := s.cfg.Endpoints[id]; ok {
+		return p.Rebase(base), nil
+	}
 	if p.ID == demoProvider && s.cfg.Demo {
 		if err := s.ensureDemo(); err != nil {
 			return nil, err
@@ -257,7 +269,9 @@ func (s *Service) Providers() []ProviderInfo {
 	s.catMu.RUnlock()
 	out := make([]ProviderInfo, 0, len(list))
 	for _, p := range list {
-		if p.ID == demoProvider && s.cfg.Demo && s.demo.running() {
+		if base, ok := s.cfg.Endpoints[p.ID]; ok {
+			p = p.Rebase(base)
+		} else if p.ID == demoProvider && s.cfg.Demo && s.demo.running() {
 			p = s.demo.rebase(p)
 		}
 		c, _ := s.credentials(p)

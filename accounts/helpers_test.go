@@ -1,0 +1,224 @@
+package accounts
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sellerconnect/sellerconnect/oauth"
+	"github.com/sellerconnect/sellerconnect/oauth/emulator"
+	"github.com/sellerconnect/sellerconnect/storage"
+	"github.com/sellerconnect/sellerconnect/storage/faultstore"
+)
+
+// Everything the tests see the service produce (log lines, errors,
+// reports, timelines) and every secret the emulators issued, for the
+// redaction test that runs last.
+var (
+	corpusMu  sync.Mutex
+	corpus    []string
+	issuedAll []string
+)
+
+func collect(parts ...string) {
+	corpusMu.Lock()
+	corpus = append(corpus, parts...)
+	corpusMu.Unlock()
+}
+
+func collectErr(err error) {
+	if err != nil {
+		collect(err.Error())
+	}
+}
+
+type envOpts struct {
+	fake      bool
+	accessTTL int // demo access lifetime, seconds
+	timing    Timing
+	memory    bool // in-memory secrets instead of the real keychain
+}
+
+type env struct {
+	t     testing.TB
+	dir   string
+	em    *emulator.Emulator
+	fc    *FakeClock
+	clock Clock
+	fault *faultstore.Store
+	svc   *Service
+	cfg   Config
+}
+
+var testStart = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+
+func fastTiming() Timing {
+	return Timing{
+		MinLead:     500 * time.Millisecond,
+		TokenMargin: time.Second,
+		WallCheck:   2 * time.Second,
+		RetryBase:   200 * time.Millisecond,
+		RetryMax:    3 * time.Second,
+		SaveRetry:   200 * time.Millisecond,
+		PerProvider: 4,
+	}
+}
+
+func newEnv(t testing.TB, o envOpts) *env {
+	t.Helper()
+	e := &env{t: t, dir: t.TempDir()}
+	e.clock = RealClock{}
+	if o.fake {
+		e.fc = NewFakeClock(testStart)
+		e.clock = e.fc
+	}
+	if o.accessTTL == 0 {
+		o.accessTTL = 120
+	}
+	e.em = emulator.New(emulator.Options{Now: e.clock.Now, Dialects: map[string]emulator.Dialect{
+		emulator.Demo: {AccessTTL: o.accessTTL},
+	}})
+	if err := e.em.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var inner faultstore.Inner
+	if o.memory {
+		inner = &faultstore.Memory{}
+	} else {
+		inner = storage.NewKeychain(e.dir)
+	}
+	e.fault = faultstore.New(inner)
+	e.cfg = e.config(o.timing)
+	e.open()
+	t.Cleanup(func() {
+		e.harvest()
+		collectErr(e.svc.Close())
+		e.em.Close()
+		corpusMu.Lock()
+		issuedAll = append(issuedAll, e.em.Issued()...)
+		corpusMu.Unlock()
+	})
+	return e
+}
+
+func (e *env) config(tm Timing) Config {
+	cat, errs := oauth.LoadCatalog(filepath.Join(e.dir, "providers"))
+	if len(errs) > 0 {
+		e.t.Fatal(errs)
+	}
+	recs, err := storage.OpenRecords(e.dir)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	settings, err := storage.OpenSettings(e.dir)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return Config{
+		DataDir: e.dir, Catalog: cat, Secrets: e.fault, Records: recs, Settings: settings,
+		Clock: e.clock, Opener: &emulator.AutoApprover{},
+		Logf:       func(f string, a ...any) { collect(fmt.Sprintf(f, a...)) },
+		Timing:     tm,
+		AppVersion: "test-1.2.3",
+		Endpoints: map[string]string{
+			"demo":  e.em.URL() + "/demo",
+			"depop": e.em.URL() + "/depop",
+		},
+	}
+}
+
+func (e *env) open() {
+	svc, err := New(e.cfg)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.svc = svc
+}
+
+// harvest collects every text the service can show.
+func (e *env) harvest() {
+	r := e.svc.Report()
+	collect(r.Text())
+	if b, err := r.JSON(); err == nil {
+		collect(string(b))
+	}
+	for _, a := range e.svc.List() {
+		full, err := e.svc.Get(a.ID)
+		collectErr(err)
+		collect(full.Reason, full.Action)
+		for _, x := range full.Timeline {
+			collect(x.Summary, fmt.Sprint(x.Detail))
+		}
+		if full.LastError != nil {
+			collect(fmt.Sprint(*full.LastError))
+		}
+	}
+	if b, err := os.ReadFile(filepath.Join(e.dir, storage.RecordsFile)); err == nil {
+		collect(string(b))
+	}
+}
+
+// connect connects a demo account approved by seller.
+func (e *env) connect(provider, seller string) Account {
+	e.t.Helper()
+	e.svc.cfg.Opener = &emulator.AutoApprover{Seller: seller}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	a, err := e.svc.Connect(ctx, ConnectRequest{Provider: provider, Timeout: 20 * time.Second})
+	if err != nil {
+		e.t.Fatalf("connect %s as %s: %v", provider, seller, err)
+	}
+	return a
+}
+
+// waitFor polls cond (real time) until it holds or the timeout passes.
+func (e *env) waitFor(what string, timeout time.Duration, cond func() bool) {
+	e.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			e.t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func (e *env) status(id string) Account {
+	e.t.Helper()
+	a, err := e.svc.Get(id)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return a
+}
+
+// storedToken reads the account's token from the keychain (bypassing faults).
+func (e *env) storedToken(id string) *oauth.Token {
+	e.t.Helper()
+	e.fault.ClearAll()
+	tok, _, err := e.svc.readToken(id)
+	if err != nil {
+		e.t.Fatalf("stored token of %s: %v", id, err)
+	}
+	return tok
+}
+
+func isKind(err error, k oauth.Kind) bool {
+	var oe *oauth.Error
+	return errors.As(err, &oe) && oe.Kind == k
+}
+
+func containsAny(s string, subs ...string) bool {
+	for _, x := range subs {
+		if strings.Contains(s, x) {
+			return true
+		}
+	}
+	return false
+}
