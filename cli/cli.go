@@ -71,6 +71,7 @@ type runner struct {
 
 	dataDirFlag string // --data-dir as given, "" when absent
 	input       *lineReader
+	sessions    []*session
 }
 
 // command is one subcommand.
@@ -143,7 +144,7 @@ dispatch:
 	}
 	for _, c := range commands {
 		if c.name == args[0] {
-			return c.run(r, args[1:])
+			return r.closeAll(c.run(r, args[1:]))
 		}
 	}
 	return r.usageError(fmt.Sprintf("unknown command %q", args[0]))

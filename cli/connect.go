@@ -66,15 +66,16 @@ func (r *runner) cmdConnect(args []string) int {
 		return r.fail(err, "")
 	}
 	p := info.Profile
+	// Check the keychain before the seller consents: a grant that cannot be
+	// saved is a wasted consent. First, too, because the app credentials
+	// live there: an unavailable keychain is not "credentials missing".
+	if err := storage.NewKeychain(s.dir).Probe(); err != nil {
+		return r.fail(err, "")
+	}
 	if len(info.MissingSettings) > 0 {
 		return r.fail(&cliError{code: ExitCredentials,
 			msg:    fmt.Sprintf("the app credentials for %s are missing (%s)", p.Name, strings.Join(info.MissingSettings, ", ")),
 			advice: "Enter them in the desktop app's Settings, or as defaults in a provider file."}, "")
-	}
-	// Check the keychain before the seller consents: a grant that cannot be
-	// saved is a wasted consent.
-	if err := storage.NewKeychain(s.dir).Probe(); err != nil {
-		return r.fail(err, "")
 	}
 
 	ctx, cancel := context.WithCancelCause(r.ctx)

@@ -90,7 +90,25 @@ func (r *runner) openAt(dir string) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &session{dir: dir, svc: svc, catalogErrors: catErrs}, nil
+	s := &session{dir: dir, svc: svc, catalogErrors: catErrs}
+	r.sessions = append(r.sessions, s)
+	return s, nil
+}
+
+// closeAll closes the sessions a command opened: the service then writes
+// its records and retries any token the keychain refused. A failure there
+// turns a success into that failure's exit code.
+func (r *runner) closeAll(code int) int {
+	for _, s := range r.sessions {
+		if err := s.svc.Close(); err != nil {
+			c := r.fail(err, "")
+			if code == ExitOK {
+				code = c
+			}
+		}
+	}
+	r.sessions = nil
+	return code
 }
 
 // providersDir is where user provider files live.
@@ -102,5 +120,5 @@ func (r *runner) runGUI() int {
 	if err != nil {
 		return r.fail(err, "")
 	}
-	return r.gui(s.svc, GUIOptions{DataDir: s.dir, Version: Version})
+	return r.closeAll(r.gui(s.svc, GUIOptions{DataDir: s.dir, Version: Version}))
 }

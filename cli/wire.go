@@ -2,9 +2,13 @@ package cli
 
 import "github.com/sellerconnect/sellerconnect/accounts"
 
-// openService wires the real parts (keychain, records, settings, catalog)
-// into the accounts service for dataDir. catalogErrs are provider files
-// that did not load.
+// openService opens the accounts service on dataDir the way every face
+// does (accounts.Open wires the keychain, records, settings, catalog and
+// browser). catalogErrs are provider files that did not load.
 func openService(dataDir string) (svc *accounts.Service, catalogErrs []error, err error) {
-	return &accounts.Service{}, nil, nil
+	svc, err = accounts.Open(dataDir, accounts.WithVersion(Version))
+	if err != nil {
+		return nil, nil, err
+	}
+	return svc, svc.CatalogErrors(), nil
 }
