@@ -61,7 +61,7 @@ type App struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	// Owned by the UI goroutine (fyne.Do).
+	// Owned by the UI goroutine (see do).
 	accounts []accounts.Account
 	index    map[string]int
 	lastSeen map[string]accounts.Status
@@ -77,7 +77,11 @@ type App struct {
 
 	// connectDone, for tests, runs on the UI goroutine after a connect's
 	// result is shown.
-	connectDone func(accounts.Account, error)
+	// do runs f on the UI goroutine: fyne.Do, or a queue the tests drain.
+	do func(f func())
+
+	connectDone  func(accounts.Account, error)
+	authURLShown func(string)
 
 	stopMu sync.Mutex
 	stop   []func()
@@ -92,7 +96,8 @@ func New(fa fyne.App, be Backend, opts Options) *App {
 	if opts.ProvidersDir == "" && opts.DataDir != "" {
 		opts.ProvidersDir = filepath.Join(opts.DataDir, "providers")
 	}
-	a := &App{fa: fa, be: be, opts: opts, now: opts.Now, index: map[string]int{}, lastSeen: map[string]accounts.Status{}}
+	a := &App{fa: fa, be: be, opts: opts, now: opts.Now, index: map[string]int{}, lastSeen: map[string]accounts.Status{},
+		do: fyne.Do}
 	a.ctx, a.cancel = context.WithCancel(context.Background())
 	a.prefs = opts.Prefs
 	if a.prefs == nil {
@@ -126,7 +131,7 @@ func (a *App) Start() {
 	go func() {
 		for ev := range events {
 			ev := ev
-			fyne.Do(func() { a.apply(ev) })
+			a.do(func() { a.apply(ev) })
 		}
 	}()
 	go a.tick()
@@ -140,7 +145,7 @@ func (a *App) Start() {
 					if !ok {
 						return
 					}
-					fyne.Do(a.bringForward)
+					a.do(a.bringForward)
 				}
 			}
 		}()
@@ -269,7 +274,7 @@ func (a *App) tick() {
 		} else if !a.fast.Load() {
 			continue // nothing close: stay asleep until the coarse tick
 		}
-		fyne.Do(func() { a.refreshCountdowns(full) })
+		a.do(func() { a.refreshCountdowns(full) })
 	}
 }
 

@@ -147,7 +147,7 @@ func (a *App) showCredentialsForm(p accounts.ProviderInfo, then func()) {
 		}
 		go func() {
 			err := a.be.SetProviderSettings(p.Profile.ID, values)
-			fyne.Do(func() {
+			a.do(func() {
 				if err != nil {
 					a.showError("The app credentials were not saved", err)
 					return
@@ -274,9 +274,12 @@ func (a *App) showBrowserFlow(p accounts.ProviderInfo, reconnect string) {
 		Provider:  p.Profile.ID,
 		Reconnect: reconnect,
 		OnAuthURL: func(u string) {
-			fyne.Do(func() {
+			a.do(func() {
 				f.link = u
 				f.copy.Enable()
+				if a.authURLShown != nil {
+					a.authURLShown(u)
+				}
 			})
 		},
 		Paste: func() <-chan string { return f.pasteCh },
@@ -285,12 +288,12 @@ func (a *App) showBrowserFlow(p accounts.ProviderInfo, reconnect string) {
 	go func() {
 		acc, err := a.be.Connect(ctx, req)
 		cancel()
-		fyne.Do(func() {
+		a.do(func() {
 			f.d.Hide()
-			if cancelled {
-				return
+			if !cancelled {
+				a.showConnectResult(p, reconnect, acc, err)
 			}
-			a.showConnectResult(p, reconnect, acc, err)
+			a.connectEnded(acc, err)
 		})
 	}()
 }
@@ -338,12 +341,12 @@ func (a *App) showSignIn(p accounts.ProviderInfo, reconnect string) {
 		go func() {
 			acc, err := a.be.Connect(ctx, req)
 			req.Password = ""
-			fyne.Do(func() {
-				if cancelled() {
-					return
+			a.do(func() {
+				if !cancelled() {
+					d.Hide()
+					a.showConnectResult(p, reconnect, acc, err)
 				}
-				d.Hide()
-				a.showConnectResult(p, reconnect, acc, err)
+				a.connectEnded(acc, err)
 			})
 		}()
 	}
@@ -358,9 +361,6 @@ func (a *App) showSignIn(p accounts.ProviderInfo, reconnect string) {
 // showConnectResult says, in words, how the connect ended.
 func (a *App) showConnectResult(p accounts.ProviderInfo, reconnect string, acc accounts.Account, err error) {
 	name := p.Profile.Name
-	if a.connectDone != nil {
-		defer a.connectDone(acc, err)
-	}
 	if err == nil {
 		// Show it at once; the service's event only confirms it.
 		a.insert(acc)
@@ -419,4 +419,11 @@ func (a *App) showError(title string, err error) {
 	d := dialog.NewCustom(title, "Close", box, a.win)
 	d.Resize(fyne.NewSize(520, d.MinSize().Height))
 	d.Show()
+}
+
+// connectEnded runs the test hook once a connect attempt is over.
+func (a *App) connectEnded(acc accounts.Account, err error) {
+	if a.connectDone != nil {
+		a.connectDone(acc, err)
+	}
 }

@@ -293,7 +293,7 @@ func (v *detailsView) refreshNow() {
 	v.setBusy("Refreshing…")
 	go func() {
 		err := v.a.be.Refresh(v.a.ctx, id)
-		fyne.Do(func() {
+		v.a.do(func() {
 			v.setBusy("")
 			if err != nil {
 				v.a.showActionError("Refresh failed", v.acc, err)
@@ -309,7 +309,7 @@ func (v *detailsView) test() {
 	v.setBusy("Testing…")
 	go func() {
 		acc, err := v.a.be.Test(v.a.ctx, id)
-		fyne.Do(func() {
+		v.a.do(func() {
 			v.setBusy("")
 			if err != nil {
 				v.a.showActionError("The test call failed", v.acc, err)
@@ -356,7 +356,7 @@ func (v *detailsView) disconnect() {
 		v.setBusy("Disconnecting…")
 		go func() {
 			res, err := v.a.be.Disconnect(v.a.ctx, acc.ID)
-			fyne.Do(func() {
+			v.a.do(func() {
 				v.setBusy("")
 				if err != nil {
 					v.a.showActionError("Disconnect failed", acc, err)

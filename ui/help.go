@@ -129,7 +129,7 @@ func (a *App) refreshAll() {
 	go func() {
 		err := a.be.RefreshAll(a.ctx)
 		if err != nil {
-			fyne.Do(func() { a.showError("Some accounts could not be refreshed", err) })
+			a.do(func() { a.showError("Some accounts could not be refreshed", err) })
 		}
 	}()
 }

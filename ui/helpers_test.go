@@ -36,8 +36,29 @@ func newTestApp(t *testing.T, be Backend) *App {
 		Prefs: &memPrefs{notify: true}, Tray: &no, Version: "0.1.0",
 	})
 	a.win.Resize(fyne.NewSize(880, 600))
-	t.Cleanup(a.Close)
+	// The test driver's fyne.Do runs f on the calling goroutine; queue it
+	// instead and run it on the test goroutine, like the real UI thread.
+	q := make(chan func(), 1024)
+	a.do = func(f func()) { q <- f }
+	pumps[a] = q
+	t.Cleanup(func() { delete(pumps, a); a.Close() })
 	return a
+}
+
+var pumps = map[*App]chan func(){}
+
+// pump runs the app's queued UI work on the test goroutine until cond holds.
+func pump(t *testing.T, a *App, cond func() bool) {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for !cond() {
+		select {
+		case f := <-pumps[a]:
+			f()
+		case <-deadline:
+			t.Fatal("timed out waiting for the UI")
+		}
+	}
 }
 
 // walk visits every object under o, through containers and widget renderers.

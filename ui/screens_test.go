@@ -60,24 +60,31 @@ func TestScreenCredentialsForm(t *testing.T) {
 
 func TestScreenBrowserFlow(t *testing.T) {
 	a := newTestApp(t, fixture.New())
-	done := make(chan struct{})
-	a.connectDone = func(accounts.Account, error) { close(done) }
+	done, shown := false, false
+	a.connectDone = func(accounts.Account, error) { done = true }
+	a.authURLShown = func(string) { shown = true }
 	p, _ := a.provider("demo")
 	a.startConnect(p, "")
 	// The fixture calls OnAuthURL at once, then waits for Cancel.
-	waitFor(t, func() bool { return !button(t, a.win.Canvas(), "Copy link").Disabled() })
+	pump(t, a, func() bool { return shown })
 	test.AssertRendersToMarkup(t, "connect_browser.xml", a.win.Canvas())
 	test.Tap(button(t, a.win.Canvas(), "Paste the address from your browser"))
 	test.AssertRendersToMarkup(t, "connect_browser_paste.xml", a.win.Canvas())
 	test.Tap(button(t, a.win.Canvas(), "Cancel"))
+	pump(t, a, func() bool { return done })
 }
 
 func TestScreenPasteMode(t *testing.T) {
 	a := newTestApp(t, fixture.New())
+	done, shown := false, false
+	a.connectDone = func(accounts.Account, error) { done = true }
+	a.authURLShown = func(string) { shown = true }
 	p, _ := a.provider("ebay-sandbox")
 	a.startConnect(p, "")
+	pump(t, a, func() bool { return shown })
 	test.AssertRendersToMarkup(t, "connect_paste.xml", a.win.Canvas())
 	test.Tap(button(t, a.win.Canvas(), "Cancel"))
+	pump(t, a, func() bool { return done })
 }
 
 func TestScreenSignIn(t *testing.T) {

@@ -116,7 +116,7 @@ func (v *settingsView) openFolder() {
 func (v *settingsView) reload() {
 	go func() {
 		errs := v.a.be.ReloadProviders()
-		fyne.Do(func() {
+		v.a.do(func() {
 			if len(errs) == 0 {
 				n := len(v.a.be.Providers())
 				dialog.ShowInformation("Providers reloaded", plural(n, "provider is", "providers are")+" available.", v.a.win)
