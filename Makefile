@@ -9,7 +9,7 @@ TESTENV   := scripts/testenv.sh
 VERSION   := $(shell sed -n 's/^Version *= *"\(.*\)"/\1/p' FyneApp.toml)
 LDFLAGS   := -X github.com/sellerconnect/sellerconnect/cli.Version=$(VERSION)
 
-.PHONY: all deps build run test vet bench fuzz screenshots package clean
+.PHONY: all deps build run test vet bench fuzz screenshots package package-check clean
 
 all: build
 
@@ -30,6 +30,27 @@ test: deps vet
 
 bench: deps
 	$(TESTENV) $(GO) test -tags $(TAGS) -run '^$$' -bench . -benchmem -benchtime 1x -timeout 60m $(PKGS)
+
+# Each fuzz target for FUZZTIME (default 1m); new findings land in
+# oauth/testdata/fuzz as regression inputs.
+FUZZTIME ?= 1m
+fuzz:
+	for f in FuzzParseCallback FuzzParsePasted FuzzParseTokenResponse; do \
+		$(GO) test -tags $(TAGS) -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) ./oauth/ || exit 1; \
+	done
+
+# PNGs of the real app under Xvfb, light and dark, into docs/screenshots/.
+screenshots: deps
+	scripts/screenshots.sh
+
+# Installers into dist/ (see scripts/package.sh); package-check installs the
+# .deb, runs it, removes it, and verifies a signature made with a throwaway
+# certificate.
+package:
+	scripts/package.sh
+
+package-check: package
+	scripts/package-check.sh
 
 clean:
 	rm -rf bin dist
