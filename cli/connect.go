@@ -75,7 +75,7 @@ func (r *runner) cmdConnect(args []string) int {
 	if len(info.MissingSettings) > 0 {
 		return r.fail(&cliError{code: ExitCredentials,
 			msg:    fmt.Sprintf("the app credentials for %s are missing (%s)", p.Name, strings.Join(info.MissingSettings, ", ")),
-			advice: "Enter them in the desktop app's Settings, or as defaults in a provider file."}, "")
+			advice: fmt.Sprintf("Enter them in the desktop app's Settings, or run \"sellerconnect credentials %s\".", p.ID)}, "")
 	}
 
 	ctx, cancel := context.WithCancelCause(r.ctx)

@@ -567,3 +567,64 @@ func readOnlyDir(t *testing.T, dir string) func() {
 	}
 	return undo
 }
+
+// TestCredentialsCommand: app credentials entered on stdin make a provider
+// ready; the secret reaches the keychain and no file; empty lines keep
+// what is there.
+func TestCredentialsCommand(t *testing.T) {
+	f := newFixture(t, nil)
+	const secret = "cert-id-s3cret-value"
+	ready := func() (bool, []string) {
+		var provs struct {
+			Providers []providerJSON `json:"providers"`
+		}
+		if err := json.Unmarshal([]byte(f.ok("providers", "--json")), &provs); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range provs.Providers {
+			if p.ID == "ebay-sandbox" {
+				return p.Ready, p.MissingSettings
+			}
+		}
+		t.Fatal("no ebay-sandbox provider")
+		return false, nil
+	}
+	if ok, _ := ready(); ok {
+		t.Fatal("ebay-sandbox ready before its credentials were entered")
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	r := runCmd(t, f.command(ctx, "credentials", "ebay-sandbox"), "app-id\n\n")
+	if r.code != ExitCredentials || r.stdout != "" || !strings.Contains(r.stderr, "Still missing: client_secret, ruName") {
+		t.Fatalf("partial entry: %v", r)
+	}
+	r = runCmd(t, f.command(ctx, "credentials", "ebay-sandbox"), "\n"+secret+"\nSellerConnect-RuName\n")
+	if r.code != ExitOK || !strings.Contains(r.stderr, "ready to connect") {
+		t.Fatalf("full entry: %v", r)
+	}
+	if ok, missing := ready(); !ok {
+		t.Fatalf("still missing %v", missing)
+	}
+	r = runCmd(t, f.command(ctx, "credentials", "ebay-sandbox"), "\n\n\n")
+	if r.code != ExitOK || !strings.Contains(r.stderr, "Nothing changed") {
+		t.Fatalf("empty entry: %v", r)
+	}
+	if ok, _ := ready(); !ok {
+		t.Fatal("empty lines removed a value")
+	}
+	if strings.Contains(r.stderr, secret) {
+		t.Fatal("the secret was echoed")
+	}
+	filepath.WalkDir(f.dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			if b, _ := os.ReadFile(p); bytes.Contains(b, []byte(secret)) {
+				t.Errorf("%s holds the client secret in clear", p)
+			}
+		}
+		return nil
+	})
+	if r := f.run("credentials", "nosuch"); r.code != ExitUsage {
+		t.Errorf("unknown provider: %v", r)
+	}
+}

@@ -244,6 +244,11 @@ func TestValidateNamesField(t *testing.T) {
 		{"grant_header", func(p *Profile) { p.GrantIn = GrantInHeader }},
 		{"headers.x", func(p *Profile) { p.Headers = map[string]string{"x": "${nope}"} }},
 		{"id", func(p *Profile) { p.ID = "Bad ID" }},
+		// A secret's default would sit in a provider file in clear.
+		{"settings[1].default", func(p *Profile) {
+			p.Settings = append([]Setting(nil), p.Settings...)
+			p.Settings[1].Default = "s3cret"
+		}},
 	}
 	for _, tc := range cases {
 		p := base()

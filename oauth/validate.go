@@ -162,6 +162,11 @@ func (p *Profile) Validate() error {
 		if declared[s.Key] {
 			return bad(fmt.Sprintf("settings[%d].key", i), "%q is listed twice", s.Key)
 		}
+		if s.Secret && s.Default != "" {
+			// A default lives in the file in clear; secrets belong in the keychain.
+			return bad(fmt.Sprintf("settings[%d].default", i),
+				"%q is a secret and cannot have a default in a file; enter it in Settings or with \"sellerconnect credentials\"", s.Key)
+		}
 		declared[s.Key] = true
 	}
 	if q.CodeAuth != AuthHeaders || q.RefreshAuth != AuthHeaders {
