@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"errors"
 
 	"fyne.io/fyne/v2/app"
 
@@ -45,15 +44,6 @@ func ServiceBackend(svc *accounts.Service) Backend { return serviceBackend{svc} 
 
 type serviceBackend struct{ *accounts.Service }
 
-// errNotInService marks features the linked accounts service lacks.
-var errNotInService = errors.New("this build's account service cannot do that yet")
-
-func (s serviceBackend) SetProviderSettings(provider string, values map[string]string) error {
-	return errNotInService
-}
-
 func (s serviceBackend) ReportText(ids ...string) (string, error) {
-	return "", errNotInService
+	return s.Report(ids...).Text(), nil
 }
-
-func (s serviceBackend) ReloadProviders() []error { return []error{errNotInService} }
