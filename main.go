@@ -5,22 +5,13 @@ package main
 import (
 	"os"
 
-	"fyne.io/fyne/v2/app"
-	"fyne.io/fyne/v2/widget"
-
 	"github.com/sellerconnect/sellerconnect/accounts"
 	"github.com/sellerconnect/sellerconnect/cli"
+	"github.com/sellerconnect/sellerconnect/ui"
 )
 
 func main() {
-	os.Exit(cli.Main(os.Args[1:], gui))
-}
-
-// gui opens the desktop app on the opened service.
-func gui(svc *accounts.Service, opts cli.GUIOptions) int {
-	a := app.NewWithID("io.sellerconnect.app")
-	w := a.NewWindow("SellerConnect")
-	w.SetContent(widget.NewLabel("SellerConnect"))
-	w.ShowAndRun()
-	return 0
+	os.Exit(cli.Main(os.Args[1:], func(svc *accounts.Service, o cli.GUIOptions) int {
+		return ui.RunSingle(svc, ui.Options{DataDir: o.DataDir, Version: o.Version})
+	}))
 }

@@ -1,0 +1,40 @@
+package ui
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/sellerconnect/sellerconnect/accounts"
+	"github.com/sellerconnect/sellerconnect/storage"
+)
+
+// RunSingle is Run for a data directory that only one window may serve: a
+// second launch (a seller double-clicking the icon again) brings the
+// running window forward and exits, instead of starting a second refresher
+// on the same accounts.
+func RunSingle(svc *accounts.Service, opts Options) int {
+	inst, err := storage.AcquireInstance(opts.DataDir)
+	if errors.Is(err, storage.ErrAlreadyRunning) {
+		if aerr := storage.ActivateRunning(opts.DataDir); aerr == nil {
+			return 0
+		}
+		fmt.Fprintf(os.Stderr, "sellerconnect: %v; it did not answer. Quit it (or end it in the task manager) and start again.\n", err)
+		return 1
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "sellerconnect: the data directory %s cannot be claimed: %v\n", opts.DataDir, err)
+		return 1
+	}
+	defer inst.Close()
+	activate := make(chan struct{}, 1)
+	if err := inst.Listen(func() {
+		select {
+		case activate <- struct{}{}:
+		default: // one pending request is enough
+		}
+	}); err == nil {
+		opts.Activate = activate
+	}
+	return Run(svc, opts)
+}
