@@ -295,7 +295,7 @@ func TestE2EExchangeRules(t *testing.T) {
 	_, err := e.client.Exchange(ctx, p, cred, code, v, redirect+"x")
 	wantKind(t, "wrong redirect_uri", err, oauth.KindReconnect)
 
-	v, code = start()
+	_, code = start()
 	_, err = e.client.Exchange(ctx, p, cred, code, oauth.NewVerifier(), redirect)
 	wantKind(t, "wrong verifier", err, oauth.KindReconnect)
 
