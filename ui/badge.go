@@ -53,6 +53,9 @@ func NewBadge(status accounts.Status) *Badge {
 	return b
 }
 
+// Status is the status the badge shows.
+func (b *Badge) Status() accounts.Status { return b.status }
+
 // SetStatus changes the badge.
 func (b *Badge) SetStatus(s accounts.Status) {
 	if b.status == s {

@@ -29,12 +29,22 @@ func (p *memPrefs) SetStartMinimised(on bool) error { p.minimised = on; return n
 // newTestApp builds the app on Fyne's test driver with a fixed clock.
 func newTestApp(t *testing.T, be Backend) *App {
 	t.Helper()
+	return newTestAppWith(t, be, nil)
+}
+
+// newTestAppWith is newTestApp with the options adjusted by edit.
+func newTestAppWith(t *testing.T, be Backend, edit func(*Options)) *App {
+	t.Helper()
 	test.NewTempApp(t)
 	no := false
-	a := New(fyne.CurrentApp(), be, Options{
+	opts := Options{
 		DataDir: "/home/seller/.config/SellerConnect", Now: func() time.Time { return fixture.Now },
 		Prefs: &memPrefs{notify: true}, Tray: &no, Version: "0.1.0",
-	})
+	}
+	if edit != nil {
+		edit(&opts)
+	}
+	a := New(fyne.CurrentApp(), be, opts)
 	a.win.Resize(fyne.NewSize(880, 600))
 	// The test driver's fyne.Do runs f on the calling goroutine; queue it
 	// instead and run it on the test goroutine, like the real UI thread.

@@ -44,6 +44,7 @@ func ServiceBackend(svc *accounts.Service) Backend { return serviceBackend{svc} 
 
 type serviceBackend struct{ *accounts.Service }
 
+// ReportText is the service's redacted report as text.
 func (s serviceBackend) ReportText(ids ...string) (string, error) {
 	return s.Report(ids...).Text(), nil
 }
