@@ -140,14 +140,23 @@ func (t Timing) due(id string, tok *oauth.Token, now time.Time) bool {
 	return !at.IsZero() && !now.Before(at)
 }
 
-// tokenDue reports whether Token must refresh before answering.
-func (t Timing) tokenDue(tok *oauth.Token, now time.Time) bool {
+// tokenDue reports whether Token must refresh before answering: the
+// access token expires within the margin, or, for a provider that rotates,
+// the scheduler's planned refresh comes within it. Rotation ends the
+// current access token at once, so a token handed out just before the
+// planned refresh would die in the caller's hands.
+func (t Timing) tokenDue(id string, tok *oauth.Token, rotates bool, now time.Time) bool {
 	if tok == nil || tok.AccessToken == "" {
 		return true
 	}
 	m := t.TokenMargin
 	if life := lifetime(tok); life > 0 && m > life/4 {
 		m = life / 4
+	}
+	if rotates {
+		if at := t.refreshAt(id, tok); !at.IsZero() && !now.Add(m).Before(at) {
+			return true
+		}
 	}
 	return tok.ExpiresWithin(now, m)
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
+	"strconv"
 	"time"
 
 	"github.com/sellerconnect/sellerconnect/oauth"
@@ -68,6 +70,14 @@ func (s *Service) obtain(ctx context.Context, a *account, m mode, since time.Tim
 	return s.underLock(lctx, a, m, since)
 }
 
+// rotates reports whether provider rotates refresh tokens.
+func (s *Service) rotates(provider string) bool {
+	s.catMu.RLock()
+	p, ok := s.catalog.Get(provider)
+	s.catMu.RUnlock()
+	return ok && p.Rotation == oauth.RotationRotate
+}
+
 // quick answers Token from memory when that is safe: the token is not due
 // and no other process stored a newer one (the sync stamp is unchanged).
 func (s *Service) quick(a *account) (*oauth.Token, error, bool) {
@@ -87,7 +97,12 @@ func (s *Service) quick(a *account) (*oauth.Token, error, bool) {
 	if a.tok == nil || (!a.unsaved && stamp != a.stamp) {
 		return nil, nil, false
 	}
-	if !s.t.tokenDue(a.tok, now) {
+	if a.status == StatusRefreshing {
+		// A refresh is on its way to the provider, which may already have
+		// replaced the token held here: wait for the outcome.
+		return nil, nil, false
+	}
+	if !s.t.tokenDue(a.id, a.tok, s.rotates(a.rec.Provider), now) {
 		return a.tok, nil, true
 	}
 	// Backing off after temporary failures: serve what still works, or
@@ -150,7 +165,7 @@ func (s *Service) underLock(ctx context.Context, a *account, m mode, since time.
 	notDue := false
 	switch m {
 	case modeToken:
-		notDue = !s.t.tokenDue(cur, now)
+		notDue = !s.t.tokenDue(a.id, cur, s.rotates(a.rec.Provider), now)
 	case modeScheduled:
 		notDue = !s.t.due(a.id, cur, now) && !blocked
 	case modeForce:
@@ -263,6 +278,7 @@ func (s *Service) doRefresh(ctx context.Context, a *account, cur *oauth.Token, m
 		return nil, ctx.Err()
 	}
 	s.setRefreshing(a)
+	s.markRefreshing(a)
 	for n := s.inHTTP.Add(1); ; {
 		p := s.peakHTTP.Load()
 		if n <= p || s.peakHTTP.CompareAndSwap(p, n) {
@@ -381,6 +397,23 @@ func (s *Service) retrySave(a *account, why string) error {
 		return fmt.Errorf("a renewed token could not be saved while %s: %w", why, a.saveErr)
 	}
 	return nil
+}
+
+// markRefreshing tells other processes, before the request leaves, that
+// the token they hold may stop working at any moment: a rotating provider
+// ends the previous access token as it answers. The sync stamp changes, so
+// their Token no longer answers from memory; it waits for the account lock
+// and reads what this refresh stores. The stamp is adopted here, so a failed
+// refresh leaves every process agreeing on it (and a blocked account stays
+// blocked until someone stores a new token).
+func (s *Service) markRefreshing(a *account) {
+	stamp := "r" + strconv.FormatInt(s.clock.Now().UnixNano(), 36) + "." + strconv.FormatUint(rand.Uint64(), 36)
+	s.writeStamp(a.id, stamp)
+	a.mu.Lock()
+	if !a.unsaved {
+		a.stamp = stamp
+	}
+	a.mu.Unlock()
 }
 
 func (s *Service) setRefreshing(a *account) {
