@@ -1,0 +1,724 @@
+package accounts
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/sellerconnect/sellerconnect/oauth"
+	"github.com/sellerconnect/sellerconnect/oauth/emulator"
+	"github.com/sellerconnect/sellerconnect/storage"
+	"github.com/sellerconnect/sellerconnect/storage/faultstore"
+)
+
+// BenchmarkScheduler10k runs the service's scheduler with 10,000 demo
+// accounts against the emulator on 127.0.0.1, with second-scale access
+// tokens so every account is refreshed several times, and then serves the
+// same accounts with golang.org/x/oauth2's refresh-on-use token sources as
+// a baseline under the same callers. It prints, on lines of their own:
+//
+//	duplicate refreshes: N
+//	refresh lateness p50: X  p99: Y
+//	scheduler wake-ups per idle minute: N
+//	CPU time per 1,000 refreshes: X
+//	memory per account: X bytes
+//
+// and the same measures prefixed "x/oauth2 baseline: ", then the ratios.
+//
+// The whole measurement is one b.N iteration (make bench runs -benchtime 1x).
+//
+// Choices:
+//   - The emulator runs in a child process (this test binary again, as
+//     TestBenchEmulatorProcess), so the CPU time and heap measured here are
+//     the client's alone, not the provider's.
+//   - Accounts are seeded without Connect: each grant comes from the
+//     emulator's real consent page and code exchange (three HTTP requests,
+//     done in parallel), and the service adopts the records and tokens as if
+//     it had connected them in an earlier run. Connect would also run the
+//     loopback receiver, the test call and a records write per account.
+//   - Secrets live in faultstore.Memory, not the real keychain: the
+//     benchmark measures the scheduler and the refresh path, and a
+//     Secret Service holding 10,000 items would dominate every figure
+//     (gnome-keyring answers each D-Bus call in milliseconds and rewrites
+//     its collection on every change), turning this into a keychain
+//     benchmark. The keychain has its own tests in storage.
+//   - Callers ask for every account's token once per benchCadence in both
+//     runs (the service must answer them from memory; x/oauth2 refreshes
+//     on these calls, that being its only trigger).
+//   - Lateness is the refresh time (when the new token arrived) minus the
+//     un-jittered target, expiry minus the lead (Timing.target). The
+//     service plans up to half a lead early (jitter), so its lateness is
+//     mostly negative; x/oauth2 is given the same lead as its early expiry.
+const (
+	benchAccounts  = 10000
+	benchAccessTTL = 20 // seconds: ~17.5 s between refreshes of an account
+	benchRun       = 60 * time.Second
+	benchCadence   = 2 * time.Second
+	benchCallers   = 16
+	benchIdle      = 10 * time.Minute // fake idle time for the wake-up count
+
+	benchEmulatorEnv = "SELLERCONNECT_BENCH_EMULATOR"
+)
+
+func benchTiming() Timing {
+	// A lead of 10% (2 s of 20 s), at least 1 s; Token refreshes first only
+	// within 1 s of expiry, so the scheduler, not the callers, refreshes.
+	return Timing{MinLead: time.Second, TokenMargin: time.Second}
+}
+
+// TestBenchEmulatorProcess is the emulator process of BenchmarkScheduler10k;
+// it does nothing in a normal test run.
+func TestBenchEmulatorProcess(t *testing.T) {
+	ttl := os.Getenv(benchEmulatorEnv)
+	if ttl == "" {
+		t.Skip("the emulator process of BenchmarkScheduler10k")
+	}
+	os.Exit(runBenchEmulator(ttl))
+}
+
+func runBenchEmulator(ttlArg string) int {
+	ttl, err := strconv.Atoi(ttlArg)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench emulator: bad TTL")
+		return 2
+	}
+	em := emulator.New(emulator.Options{NoIssuedLog: true, Dialects: map[string]emulator.Dialect{
+		emulator.Demo: {AccessTTL: ttl},
+	}})
+	mux := http.NewServeMux()
+	mux.Handle("/", em.Handler())
+	mux.HandleFunc("GET /_bench/stats", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(em.Stats(emulator.Demo))
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench emulator:", err)
+		return 1
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 30 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	fmt.Printf("bench-emulator-url: http://%s\n", ln.Addr())
+	// Serve until the benchmark closes our stdin (or dies).
+	_, _ = io.Copy(io.Discard, os.Stdin)
+	_ = srv.Close()
+	return 0
+}
+
+// benchEmulator is the child process serving the emulator.
+type benchEmulator struct {
+	url  string
+	cmd  *exec.Cmd
+	in   io.WriteCloser
+	http *http.Client
+}
+
+func startBenchEmulator(b *testing.B, ttl int) *benchEmulator {
+	b.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestBenchEmulatorProcess$", "-test.count=1")
+	cmd.Env = append(os.Environ(), benchEmulatorEnv+"="+strconv.Itoa(ttl))
+	cmd.Stderr = os.Stderr
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	e := &benchEmulator{cmd: cmd, in: in, http: benchHTTPClient()}
+	b.Cleanup(func() {
+		_ = in.Close()
+		done := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+		}
+	})
+	sc := bufio.NewScanner(out)
+	urlc := make(chan string, 1)
+	go func() {
+		for sc.Scan() {
+			if u, ok := strings.CutPrefix(sc.Text(), "bench-emulator-url: "); ok {
+				urlc <- u
+			}
+		}
+		close(urlc)
+	}()
+	select {
+	case u, ok := <-urlc:
+		if !ok {
+			b.Fatal("the emulator process ended before it listened")
+		}
+		e.url = u
+	case <-time.After(30 * time.Second):
+		b.Fatal("the emulator process did not start")
+	}
+	return e
+}
+
+func (e *benchEmulator) stats(b *testing.B) emulator.Stats {
+	b.Helper()
+	resp, err := e.http.Get(e.url + "/_bench/stats")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var st emulator.Stats
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+		b.Fatal(err)
+	}
+	return st
+}
+
+func benchHTTPClient() *http.Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 32
+	return &http.Client{Transport: tr, Timeout: 40 * time.Second}
+}
+
+// duplicates are the emulator's signs of a token refreshed twice: a
+// refresh that began while another of the same grant was in flight, a
+// rotated-away refresh token presented again, and any invalid_grant.
+func duplicates(before, after emulator.Stats) int {
+	return (after.ConcurrentRefreshes - before.ConcurrentRefreshes) +
+		(after.ReusedRefresh - before.ReusedRefresh) +
+		(after.InvalidGrant - before.InvalidGrant)
+}
+
+// seedGrants gets n demo grants through the emulator's consent page and
+// code exchange, in parallel.
+func seedGrants(b *testing.B, em *benchEmulator, p *oauth.Profile, creds oauth.Credentials, n int) []*oauth.Token {
+	b.Helper()
+	toks := make([]*oauth.Token, n)
+	client := &oauth.Client{HTTP: em.http}
+	const redirect = "http://127.0.0.1:9/callback"
+	var (
+		next    atomic.Int64
+		wg      sync.WaitGroup
+		errOnce sync.Once
+		firstEr error
+	)
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				tok, err := seedOne(client, em.http, p, creds, redirect, fmt.Sprintf("bench-seller-%05d", i))
+				if err != nil {
+					errOnce.Do(func() { firstEr = err })
+					next.Store(int64(n))
+					return
+				}
+				toks[i] = tok
+			}
+		}()
+	}
+	wg.Wait()
+	if firstEr != nil {
+		b.Fatalf("seeding grants: %v", firstEr)
+	}
+	return toks
+}
+
+func seedOne(client *oauth.Client, hc *http.Client, p *oauth.Profile, creds oauth.Credentials, redirect, seller string) (*oauth.Token, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	verifier := oauth.NewVerifier()
+	state := oauth.NewState()
+	authURL, err := oauth.AuthCodeURL(p, creds, redirect, state, oauth.S256Challenge(verifier))
+	if err != nil {
+		return nil, err
+	}
+	loc, err := emulator.ApproveAs(ctx, hc, authURL, seller)
+	if err != nil {
+		return nil, err
+	}
+	u, err := url.Parse(loc)
+	if err != nil {
+		return nil, err
+	}
+	code := u.Query().Get("code")
+	if code == "" || u.Query().Get("state") != state {
+		return nil, fmt.Errorf("consent redirect without code or with another state")
+	}
+	return client.Exchange(ctx, p, creds, code, verifier, redirect)
+}
+
+// benchID is the id of seeded account i.
+func benchID(i int) string { return fmt.Sprintf("demo-%06x", i) }
+
+// adopt writes records and secrets for tokens as an earlier run of the
+// service would have left them.
+func adopt(b *testing.B, recs *storage.Records, secrets SecretStore, tm Timing, toks []*oauth.Token, created time.Time) {
+	b.Helper()
+	list := make([]storage.Record, len(toks))
+	for i, tok := range toks {
+		id := benchID(i)
+		raw, err := json.Marshal(tok)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := secrets.Set(tokenKey(id), raw); err != nil {
+			b.Fatal(err)
+		}
+		list[i] = storage.Record{
+			ID: id, Provider: demoProvider, DisplayName: fmt.Sprintf("bench-seller-%05d", i),
+			Scopes: tok.Scopes, AccessExpiry: tok.Expiry, RefreshExpiry: tok.RefreshExpiry,
+			ConsentAt: tok.ConsentAt, CreatedAt: created, LastRefresh: tok.IssuedAt,
+			NextRefresh: tm.refreshAt(id, tok), Status: string(StatusConnected),
+		}
+	}
+	if err := recs.Update(func([]storage.Record) ([]storage.Record, error) { return list, nil }); err != nil {
+		b.Fatal(err)
+	}
+}
+
+func benchConfig(b *testing.B, dir, emURL string, secrets SecretStore, clock Clock, tm Timing) Config {
+	b.Helper()
+	cat, errs := oauth.LoadCatalog(filepath.Join(dir, "providers"))
+	if len(errs) > 0 {
+		b.Fatal(errs)
+	}
+	recs, err := storage.OpenRecords(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	settings, err := storage.OpenSettings(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return Config{
+		DataDir: dir, Catalog: cat, Secrets: secrets, Records: recs, Settings: settings,
+		Clock: clock, Timing: tm, AppVersion: "bench",
+		Endpoints: map[string]string{demoProvider: emURL + "/demo"},
+	}
+}
+
+// refreshLog collects, for every refresh, how late it came against the
+// un-jittered target and whether the old access token had already expired.
+type refreshLog struct {
+	mu       sync.Mutex
+	late     []time.Duration
+	expired  int
+	counting bool
+}
+
+func (l *refreshLog) add(at, target, expiry time.Time) {
+	l.mu.Lock()
+	if l.counting {
+		l.late = append(l.late, at.Sub(target))
+		if at.After(expiry) {
+			l.expired++
+		}
+	}
+	l.mu.Unlock()
+}
+
+func (l *refreshLog) start() {
+	l.mu.Lock()
+	l.counting = true
+	l.mu.Unlock()
+}
+
+func (l *refreshLog) stop() (late []time.Duration, expired int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.counting = false
+	late = slices.Clone(l.late)
+	slices.Sort(late)
+	return late, l.expired
+}
+
+func percentile(sorted []time.Duration, p float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := int(p * float64(len(sorted)-1))
+	return sorted[i]
+}
+
+func cpuTime(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func heapInuse() uint64 {
+	runtime.GC()
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.HeapInuse
+}
+
+// drive calls call(i) for every account once per cadence, spread evenly,
+// from benchCallers goroutines, until ctx ends. It returns the calls made
+// and how many failed.
+func drive(ctx context.Context, n int, cadence time.Duration, call func(i int) error) (calls, fails int64) {
+	var wg sync.WaitGroup
+	var nCalls, nFails atomic.Int64
+	const step = 50 * time.Millisecond
+	for c := range benchCallers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var mine []int
+			for i := c; i < n; i += benchCallers {
+				mine = append(mine, i)
+			}
+			per := float64(len(mine)) * float64(step) / float64(cadence)
+			tk := time.NewTicker(step)
+			defer tk.Stop()
+			pos, owed := 0, 0.0
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-tk.C:
+				}
+				owed += per
+				for ; owed >= 1; owed-- {
+					if ctx.Err() != nil {
+						return
+					}
+					nCalls.Add(1)
+					if call(mine[pos]) != nil {
+						nFails.Add(1)
+					}
+					pos = (pos + 1) % len(mine)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return nCalls.Load(), nFails.Load()
+}
+
+type benchResult struct {
+	refreshes   int
+	duplicates  int
+	late        []time.Duration
+	expired     int
+	cpuPer1000  time.Duration
+	memPerAcct  float64
+	calls       int64
+	callFails   int64
+	emRefreshes int
+}
+
+func (r benchResult) print(prefix string) {
+	fmt.Printf("%srefreshes: %d (provider counted %d) in %s; token calls: %d, failed: %d\n",
+		prefix, r.refreshes, r.emRefreshes, benchRun, r.calls, r.callFails)
+	fmt.Printf("%sduplicate refreshes: %d\n", prefix, r.duplicates)
+	fmt.Printf("%srefresh lateness p50: %s  p99: %s\n", prefix,
+		percentile(r.late, 0.50).Round(time.Millisecond), percentile(r.late, 0.99).Round(time.Millisecond))
+	fmt.Printf("%srefreshes after the access token expired: %d\n", prefix, r.expired)
+	fmt.Printf("%sCPU time per 1,000 refreshes: %s\n", prefix, r.cpuPer1000.Round(time.Millisecond))
+	fmt.Printf("%smemory per account: %.0f bytes\n", prefix, r.memPerAcct)
+}
+
+func BenchmarkScheduler10k(b *testing.B) {
+	for range b.N {
+		benchScheduler10k(b)
+	}
+}
+
+func benchScheduler10k(b *testing.B) {
+	em := startBenchEmulator(b, benchAccessTTL)
+	dir := b.TempDir()
+	tm := benchTiming()
+	secrets := &faultstore.Memory{}
+	cfg := benchConfig(b, dir, em.url, secrets, RealClock{}, tm)
+	// Let New build the profile the service uses (the demo, rebased).
+	probe, err := New(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, err := probe.profile(demoProvider)
+	if err != nil {
+		b.Fatal(err)
+	}
+	creds, err := probe.credentials(p)
+	if err != nil {
+		b.Fatal(err)
+	}
+	_ = probe.Close()
+	pol := probe.t
+
+	t0 := time.Now()
+	toks := seedGrants(b, em, p, creds, benchAccounts)
+	fmt.Printf("seeded %d demo grants through the consent page in %s\n", len(toks), time.Since(t0).Round(time.Millisecond))
+	adopt(b, cfg.Records, secrets, pol, toks, time.Now())
+	toks = nil
+
+	// The service.
+	svcRes, finalToks := runService(b, em, cfg, secrets)
+	svcRes.print("")
+
+	wake := idleWakeups(b, em.url)
+	fmt.Printf("scheduler wake-ups per idle minute: %.1f\n", wake)
+
+	// The baseline: the same accounts, from the tokens the service left.
+	base := runOAuth2(b, em, p, pol, finalToks)
+	base.print("x/oauth2 baseline: ")
+	fmt.Printf("x/oauth2 baseline: scheduler wake-ups per idle minute: n/a (no scheduler: it refreshes only when a caller asks)\n")
+
+	ratio := func(x, y float64) string {
+		if y == 0 {
+			return "n/a"
+		}
+		return fmt.Sprintf("%.2fx", x/y)
+	}
+	fmt.Printf("ratios (x/oauth2 baseline / service): CPU per 1,000 refreshes %s, memory per account %s, refreshes after expiry %d vs %d, lateness p50 %s vs %s, p99 %s vs %s\n",
+		ratio(float64(base.cpuPer1000), float64(svcRes.cpuPer1000)),
+		ratio(base.memPerAcct, svcRes.memPerAcct),
+		base.expired, svcRes.expired,
+		percentile(base.late, 0.5).Round(time.Millisecond), percentile(svcRes.late, 0.5).Round(time.Millisecond),
+		percentile(base.late, 0.99).Round(time.Millisecond), percentile(svcRes.late, 0.99).Round(time.Millisecond))
+
+	b.ReportMetric(float64(svcRes.duplicates), "duplicates")
+	b.ReportMetric(float64(percentile(svcRes.late, 0.99).Milliseconds()), "p99-late-ms")
+	b.ReportMetric(wake, "wakeups/idle-min")
+	b.ReportMetric(float64(svcRes.cpuPer1000.Milliseconds()), "cpu-ms/1k-refresh")
+	b.ReportMetric(svcRes.memPerAcct, "B/account")
+	b.ReportMetric(float64(base.duplicates), "oauth2-duplicates")
+	b.ReportMetric(float64(percentile(base.late, 0.99).Milliseconds()), "oauth2-p99-late-ms")
+	b.ReportMetric(float64(base.cpuPer1000.Milliseconds()), "oauth2-cpu-ms/1k-refresh")
+
+	if svcRes.duplicates != 0 {
+		b.Errorf("the service refreshed a token twice: %d duplicate refreshes", svcRes.duplicates)
+	}
+	if svcRes.callFails != 0 {
+		b.Errorf("%d token calls to the service failed", svcRes.callFails)
+	}
+}
+
+// runService runs the service over the adopted accounts for benchRun with
+// callers, and returns its figures and the tokens it leaves in the store.
+func runService(b *testing.B, em *benchEmulator, cfg Config, secrets *faultstore.Memory) (benchResult, []*oauth.Token) {
+	b.Helper()
+	var log refreshLog
+	svc, err := New(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if n := len(svc.List()); n != benchAccounts {
+		b.Fatalf("the service adopted %d accounts, want %d", n, benchAccounts)
+	}
+	pol := svc.t
+	svc.onRefresh = func(_ string, old, _ *oauth.Token, at time.Time) {
+		log.add(at, pol.target(old), old.Expiry)
+	}
+	ids := make([]string, benchAccounts)
+	for i := range ids {
+		ids[i] = benchID(i)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), benchRun)
+	defer cancel()
+	st0 := em.stats(b)
+	cpu0 := cpuTime(b)
+	r0 := svc.refreshes.Load()
+	log.start()
+	svc.Start(context.Background())
+	calls, fails := drive(ctx, benchAccounts, benchCadence, func(i int) error {
+		cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_, err := svc.Token(cctx, ids[i])
+		return err
+	})
+	late, expired := log.stop()
+	refreshes := int(svc.refreshes.Load() - r0)
+	cpu := cpuTime(b) - cpu0
+	st1 := em.stats(b)
+	h1 := heapInuse()
+	res := benchResult{
+		refreshes: refreshes, duplicates: duplicates(st0, st1), late: late, expired: expired,
+		calls: calls, callFails: fails, emRefreshes: st1.Refreshes - st0.Refreshes,
+	}
+	if refreshes > 0 {
+		res.cpuPer1000 = cpu * 1000 / time.Duration(refreshes)
+	}
+	if err := svc.Close(); err != nil {
+		b.Fatal(err)
+	}
+	// Wait for refreshes that Close let finish, then read what the store holds.
+	st2 := em.stats(b)
+	res.duplicates += duplicates(st1, st2)
+	svc = nil
+	h2 := heapInuse()
+	res.memPerAcct = (float64(h1) - float64(h2)) / benchAccounts
+	toks := make([]*oauth.Token, benchAccounts)
+	for i := range toks {
+		raw, err := secrets.Get(tokenKey(benchID(i)))
+		if err != nil {
+			b.Fatal(err)
+		}
+		var tok oauth.Token
+		if err := json.Unmarshal(raw, &tok); err != nil {
+			b.Fatal(err)
+		}
+		toks[i] = &tok
+	}
+	return res, toks
+}
+
+// idleWakeups runs a service whose 10,000 tokens are all long-lived on a
+// fake clock for benchIdle and counts the scheduler's timer wake-ups.
+func idleWakeups(b *testing.B, emURL string) float64 {
+	b.Helper()
+	dir := b.TempDir()
+	fc := NewFakeClock(time.Now())
+	secrets := &faultstore.Memory{}
+	cfg := benchConfig(b, dir, emURL, secrets, fc, Timing{})
+	pol := cfg.Timing.withDefaults()
+	now := fc.Now()
+	toks := make([]*oauth.Token, benchAccounts)
+	for i := range toks {
+		issued := now.Add(-time.Duration(i) * time.Second / 10)
+		toks[i] = &oauth.Token{AccessToken: "idle-access", RefreshToken: "idle-refresh", TokenType: "Bearer",
+			IssuedAt: issued, Expiry: issued.Add(2 * time.Hour), RefreshExpiry: issued.Add(30 * 24 * time.Hour)}
+	}
+	adopt(b, cfg.Records, secrets, pol, toks, now)
+	svc, err := New(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer func() { _ = svc.Close() }()
+	var ran atomic.Int64
+	svc.onRefresh = func(string, *oauth.Token, *oauth.Token, time.Time) { ran.Add(1) }
+	svc.Start(context.Background())
+	waitTimer := func() {
+		deadline := time.Now().Add(10 * time.Second)
+		for fc.Timers() != 1 {
+			if time.Now().After(deadline) {
+				b.Fatal("the scheduler did not arm its timer")
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	waitTimer()
+	w0 := svc.sched.wakeups.Load()
+	for range int(benchIdle / time.Second) {
+		fc.Advance(time.Second)
+		waitTimer()
+	}
+	if n := ran.Load(); n != 0 {
+		b.Fatalf("%d refreshes while every token was long-lived", n)
+	}
+	return float64(svc.sched.wakeups.Load()-w0) / benchIdle.Minutes()
+}
+
+// countingSource sits between a ReuseTokenSource and the refresher that
+// x/oauth2's Config.TokenSource builds: every call that reaches it is a
+// refresh, and it logs its lateness like the service's onRefresh hook.
+// The outer ReuseTokenSource calls it under its own mutex.
+type countingSource struct {
+	src  oauth2.TokenSource
+	prev *oauth2.Token
+	lead time.Duration
+	log  *refreshLog
+	n    *atomic.Int64
+}
+
+func (c *countingSource) Token() (*oauth2.Token, error) {
+	t, err := c.src.Token()
+	if err != nil {
+		return nil, err
+	}
+	if c.prev == nil || t.AccessToken != c.prev.AccessToken {
+		now := time.Now()
+		if c.prev != nil {
+			c.log.add(now, c.prev.Expiry.Add(-c.lead), c.prev.Expiry)
+		}
+		c.n.Add(1)
+	}
+	c.prev = t
+	return t, nil
+}
+
+// runOAuth2 serves the accounts with x/oauth2 token sources, one per
+// account as its documentation advises, for benchRun with the same callers.
+func runOAuth2(b *testing.B, em *benchEmulator, p *oauth.Profile, pol Timing, toks []*oauth.Token) benchResult {
+	b.Helper()
+	var log refreshLog
+	var nRefresh atomic.Int64
+	conf := &oauth2.Config{
+		ClientID: emulator.DemoClientID,
+		Endpoint: oauth2.Endpoint{AuthURL: p.AuthURL, TokenURL: p.TokenURL, AuthStyle: oauth2.AuthStyleInParams},
+		Scopes:   p.Scopes,
+	}
+	hc := defaultHTTPClient()
+	ctx := context.WithValue(context.Background(), oauth2.HTTPClient, hc)
+	srcs := make([]oauth2.TokenSource, len(toks))
+	for i, t := range toks {
+		lead := pol.lead(t)
+		ot := &oauth2.Token{AccessToken: t.AccessToken, TokenType: t.TokenType, RefreshToken: t.RefreshToken, Expiry: t.Expiry}
+		// The inner source starts with only the refresh token, so whatever
+		// the outer one asks for is a refresh (the inner ReuseTokenSource's
+		// own 10 s early expiry is longer than the lead, so it never answers
+		// from its cache when the outer one asks).
+		inner := conf.TokenSource(ctx, &oauth2.Token{RefreshToken: t.RefreshToken})
+		cs := &countingSource{src: inner, prev: ot, lead: lead, log: &log, n: &nRefresh}
+		srcs[i] = oauth2.ReuseTokenSourceWithExpiry(ot, cs, lead)
+	}
+	toks = nil
+	rctx, cancel := context.WithTimeout(context.Background(), benchRun)
+	defer cancel()
+	st0 := em.stats(b)
+	cpu0 := cpuTime(b)
+	log.start()
+	calls, fails := drive(rctx, len(srcs), benchCadence, func(i int) error {
+		_, err := srcs[i].Token()
+		return err
+	})
+	late, expired := log.stop()
+	refreshes := int(nRefresh.Load())
+	cpu := cpuTime(b) - cpu0
+	st1 := em.stats(b)
+	h1 := heapInuse()
+	res := benchResult{
+		refreshes: refreshes, duplicates: duplicates(st0, st1), late: late, expired: expired,
+		calls: calls, callFails: fails, emRefreshes: st1.Refreshes - st0.Refreshes,
+	}
+	if refreshes > 0 {
+		res.cpuPer1000 = cpu * 1000 / time.Duration(refreshes)
+	}
+	runtime.KeepAlive(srcs)
+	srcs = nil
+	hc.CloseIdleConnections()
+	h2 := heapInuse()
+	res.memPerAcct = (float64(h1) - float64(h2)) / benchAccounts
+	return res
+}
