@@ -155,6 +155,7 @@ func (s *Service) underLock(ctx context.Context, a *account, m mode, since time.
 	}
 	blocked := a.blocked
 	unsaved := a.unsaved
+	lost := a.lostAnswer
 	a.mu.Unlock()
 	if blocked && m != modeForce {
 		return nil, s.blockedError(a)
@@ -167,7 +168,11 @@ func (s *Service) underLock(ctx context.Context, a *account, m mode, since time.
 	case modeToken:
 		notDue = !s.t.tokenDue(a.id, cur, s.rotates(a.rec.Provider), now)
 	case modeScheduled:
-		notDue = !s.t.due(a.id, cur, now) && !blocked
+		// After a lost answer the provider may have rotated: only a
+		// refresh tells, even when the token is not due yet (a "Refresh
+		// now" lost its answer), rather than showing connected on tokens
+		// that may be dead.
+		notDue = !s.t.due(a.id, cur, now) && !blocked && !lost
 	case modeForce:
 		notDue = !blocked && cur.IssuedAt.After(since)
 	}
