@@ -34,6 +34,10 @@ func ParsePasted(input, wantState string) (string, error) {
 		if u, err := url.QueryUnescape(s); err == nil {
 			s = u
 		}
+		// What the escapes hid is held to the same rule ("%00" is no code).
+		if strings.ContainsAny(s, "\t\r\n\x00") {
+			return "", pasteError("that is neither the address from the browser nor a code")
+		}
 	}
 	if len(s) > maxCodeLen {
 		return "", pasteError("that is too long to be an authorization code")
