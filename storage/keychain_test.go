@@ -181,6 +181,61 @@ func TestKeychainChunked(t *testing.T) {
 	}
 }
 
+// limitedBackend is the real keychain refusing values over max bytes the
+// way go-keyring does on Windows and macOS.
+type limitedBackend struct {
+	backend
+	max int
+}
+
+func (l limitedBackend) Set(s, u, v string) error {
+	if len(v) > l.max {
+		return keyring.ErrSetDataTooBig
+	}
+	return l.backend.Set(s, u, v)
+}
+
+// TestKeychainTooBigFallsBackToChunks: the keychain refuses a value that the
+// entry limit let through (the platform's real limit is lower than
+// thought): the value is chunked small enough, and a keychain that refuses
+// even small chunks gives a too-big error that leaves the old value.
+func TestKeychainTooBigFallsBackToChunks(t *testing.T) {
+	k, _ := testKeychain(t)
+	k.EntryLimit = 0
+	k.backend = limitedBackend{backend: goKeyring{}, max: 2560}
+	tok := ebayToken("toobig")
+	if err := k.Set("account:big", tok); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range chunkKeys(t, k, "account:big") {
+		if v, err := rawGet(k, c); err != nil || len(v) > 2560 {
+			t.Fatalf("chunk %s: %d bytes, %v", c, len(v), err)
+		}
+	}
+	if got, err := k.Get("account:big"); err != nil || !bytes.Equal(got, tok) {
+		t.Fatalf("Get: %d bytes, %v", len(got), err)
+	}
+	// Empty and tiny values still go in one entry.
+	for _, v := range []string{"", "x"} {
+		if err := k.Set("account:small", []byte(v)); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := k.Get("account:small"); err != nil || string(got) != v {
+			t.Fatalf("Get %q: %q, %v", v, got, err)
+		}
+	}
+	k.backend = limitedBackend{backend: goKeyring{}, max: 100}
+	err := k.Set("account:big", ebayToken("zqxsecretzqx"))
+	ke := wantKind(t, err, KindTooBig)
+	if strings.Contains(ke.Error(), "zqxsecretzqx") {
+		t.Fatal("the error quotes the value")
+	}
+	k.backend = goKeyring{}
+	if got, err := k.Get("account:big"); err != nil || !bytes.Equal(got, tok) {
+		t.Fatalf("after a refused write the old value is not intact: %d bytes, %v", len(got), err)
+	}
+}
+
 func TestKeychainValueLookingLikeAHead(t *testing.T) {
 	k, _ := testKeychain(t)
 	v := []byte(headPrefix + "not:really:a:head")
@@ -401,7 +456,7 @@ func TestKeychainNoSecretService(t *testing.T) {
 	if o.Kind != string(KindNoService) {
 		t.Fatalf("want kind %s, got %s: %s", KindNoService, o.Kind, o.Msg)
 	}
-	mustContain(t, o.Msg, "org.freedesktop.secrets", "gnome-keyring", "KeePassXC")
+	mustContain(t, o.Msg, "no Secret Service", "accounts cannot be saved", "org.freedesktop.secrets", "gnome-keyring", "KeePassXC")
 	t.Logf("message: %s", o.Msg)
 }
 
