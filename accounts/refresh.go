@@ -290,7 +290,16 @@ func (s *Service) doRefresh(ctx context.Context, a *account, cur *oauth.Token, m
 			break
 		}
 	}
-	nt, err := s.client(a).Refresh(ctx, p, creds, cur)
+	// Once sent, the request is not abandoned when the caller gives up or
+	// the scheduler stops: a rotating provider replaces the tokens whether
+	// or not the answer is awaited, and dropping the answer would lose the
+	// account. RequestTimeout bounds it, and Close ends it after a grace
+	// period.
+	hctx, hcancel := context.WithTimeout(context.WithoutCancel(ctx), s.t.RequestTimeout)
+	stopHard := context.AfterFunc(s.hardCtx, hcancel)
+	nt, err := s.client(a).Refresh(hctx, p, creds, cur)
+	stopHard()
+	hcancel()
 	s.inHTTP.Add(-1)
 	<-sem
 	now := s.clock.Now()

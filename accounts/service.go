@@ -90,8 +90,12 @@ type Service struct {
 	startOnce sync.Once
 	runCtx    context.Context
 	runCancel context.CancelFunc
-	wg        sync.WaitGroup
-	closed    atomic.Bool
+	// hardCtx ends refresh requests already sent; Close cancels it only
+	// after a grace period (see doRefresh).
+	hardCtx    context.Context
+	hardCancel context.CancelFunc
+	wg         sync.WaitGroup
+	closed     atomic.Bool
 
 	// Test and benchmark hooks.
 	onRefresh func(id string, old, nt *oauth.Token, at time.Time)
@@ -134,6 +138,7 @@ func New(cfg Config) (*Service, error) {
 		s.logf = func(f string, args ...any) { user("%s", scrubPatterns(fmt.Sprintf(f, args...))) }
 	}
 	s.runCtx, s.runCancel = context.WithCancel(context.Background())
+	s.hardCtx, s.hardCancel = context.WithCancel(context.Background())
 	s.sched = newScheduler(s.clock, s.t.WallCheck, s.t.PerProvider, s.runScheduled)
 	s.sched.onTick = s.tick
 	s.persist.init(s)
@@ -185,6 +190,9 @@ func (s *Service) Start(ctx context.Context) {
 	})
 }
 
+// closeGrace bounds how long Close waits for refresh requests in flight.
+const closeGrace = 10 * time.Second
+
 // Close stops the scheduler, waits for refreshes in flight, tries once more
 // to save any token the keychain refused, writes the records and stops the
 // demo marketplace. Safe to call more than once.
@@ -194,7 +202,19 @@ func (s *Service) Close() error {
 	}
 	s.runCancel()
 	s.wg.Wait()
-	s.sched.wg.Wait()
+	// Refreshes already sent are let finish (a rotating provider has
+	// replaced the token, and only the answer says with what), for a while.
+	done := make(chan struct{})
+	go func() { s.sched.wg.Wait(); close(done) }()
+	grace := time.NewTimer(min(s.t.RequestTimeout, closeGrace))
+	select {
+	case <-done:
+	case <-grace.C:
+		s.hardCancel()
+		<-done
+	}
+	grace.Stop()
+	s.hardCancel()
 	var errs []error
 	for _, a := range s.snapshotAccounts() {
 		if err := s.retrySave(a, "closing"); err != nil {

@@ -472,3 +472,68 @@ func TestProviderDownThenBack(t *testing.T) {
 		t.Errorf("invalid_grant %d", st.InvalidGrant)
 	}
 }
+
+// A refresh that has reached a rotating provider must not be abandoned
+// halfway: the provider rotates whether or not the answer is awaited, so a
+// caller giving up (Ctrl-C on `sellerconnect token`) or the app closing
+// while the request is out would lose the new refresh token, and the
+// account with it.
+func TestInterruptedRefreshKeepsTheAccount(t *testing.T) {
+	for _, how := range []string{"caller gives up", "service closes"} {
+		t.Run(how, func(t *testing.T) {
+			ttl := 120
+			if how == "service closes" {
+				ttl = 2 // the scheduler refreshes within about 1.5 s
+			}
+			e := newEnv(t, envOpts{accessTTL: ttl, timing: fastTiming()})
+			id := e.connect("demo", "interrupted-seller").ID
+			// The provider takes 400 ms over each refresh.
+			e.em.Inject(emulator.Demo, emulator.Fault{Kind: emulator.FaultLatency, Latency: 400 * time.Millisecond})
+			before := e.em.Stats(emulator.Demo).TokenRequests
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			done := make(chan error, 1)
+			if how == "caller gives up" {
+				go func() { done <- e.svc.Refresh(ctx, id) }()
+			} else {
+				e.svc.Start(ctx)
+			}
+			e.waitFor("the refresh to reach the provider", 5*time.Second, func() bool {
+				return e.em.Stats(emulator.Demo).TokenRequests > before
+			})
+			time.Sleep(50 * time.Millisecond)
+			if how == "caller gives up" {
+				cancel()
+				collectErr(<-done)
+			} else {
+				collectErr(e.svc.Close())
+			}
+			e.em.Clear(emulator.Demo)
+			// Whatever the caller saw, the account survives: the keychain
+			// holds the provider's current refresh token, and a service
+			// opened afresh on the same data (the app started again) works.
+			e.waitFor("the refresh to finish", 5*time.Second, func() bool {
+				a := e.status(id)
+				return a.Status != StatusRefreshing
+			})
+			stored := e.storedToken(id)
+			if !e.em.RefreshValid(emulator.Demo, stored.RefreshToken) {
+				t.Error("the keychain holds a refresh token the provider already replaced")
+			}
+			e.harvest()
+			collectErr(e.svc.Close())
+			e.open()
+			tok, err := e.svc.Token(bg(t), id)
+			collectErr(err)
+			if err != nil || !e.em.AccessValid(emulator.Demo, tok) {
+				t.Fatalf("after restarting: %v", err)
+			}
+			if err := e.svc.Refresh(bg(t), id); err != nil {
+				t.Fatalf("refresh after restarting: %v", err)
+			}
+			if st := e.em.Stats(emulator.Demo); st.InvalidGrant != 0 {
+				t.Errorf("invalid_grant %d", st.InvalidGrant)
+			}
+		})
+	}
+}
