@@ -14,6 +14,8 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
 
 	"github.com/sellerconnect/sellerconnect/accounts"
 )
@@ -99,6 +101,7 @@ func New(fa fyne.App, be Backend, opts Options) *App {
 	a := &App{fa: fa, be: be, opts: opts, now: opts.Now, index: map[string]int{}, lastSeen: map[string]accounts.Status{},
 		do: fyne.Do}
 	a.ctx, a.cancel = context.WithCancel(context.Background())
+	useAppTheme(fa)
 	a.prefs = opts.Prefs
 	if a.prefs == nil {
 		a.prefs = fynePrefs{fa.Preferences()}
@@ -357,5 +360,9 @@ func (a *App) provider(id string) (accounts.ProviderInfo, bool) {
 	return accounts.ProviderInfo{}, false
 }
 
-// scroll wraps a page so long pages scroll inside the window.
-func scroll(o fyne.CanvasObject) fyne.CanvasObject { return container.NewVScroll(o) }
+// scroll wraps a page so long pages scroll inside the window, keeping its
+// right edge clear of the scroll bar.
+func scroll(o fyne.CanvasObject) fyne.CanvasObject {
+	gap := theme.Padding() * 3
+	return container.NewVScroll(container.New(layout.NewCustomPaddedLayout(0, 0, 0, gap), o))
+}

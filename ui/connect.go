@@ -68,7 +68,7 @@ func (a *App) pickerRow(p accounts.ProviderInfo, closePicker func()) fyne.Canvas
 			a.showCredentialsForm(p, func() { a.startConnectID(p.Profile.ID, "") })
 		})
 		action = btn
-		text := container.NewVBox(name, sub, need)
+		text := container.New(layout.NewCustomPaddedVBoxLayout(-theme.Padding()*2), name, sub, need)
 		return container.NewBorder(nil, nil, container.NewCenter(mark), container.NewCenter(action), text)
 	}
 	btn := widget.NewButtonWithIcon("Connect", theme.NavigateNextIcon(), func() {
@@ -365,16 +365,17 @@ func (a *App) showConnectResult(p accounts.ProviderInfo, reconnect string, acc a
 		// Show it at once; the service's event only confirms it.
 		a.insert(acc)
 		title := name + " account connected"
-		msg := "Connected as " + displayName(acc) + ". SellerConnect keeps it connected in the background; " +
-			"other software on this computer gets a valid token with: sellerconnect token " + acc.ID
 		if reconnect != "" {
 			title = name + " account reconnected"
 		}
-		text := widget.NewLabel(msg)
+		text := widget.NewLabel("SellerConnect keeps it connected in the background. " +
+			"Other software on this computer gets a valid token with:")
 		text.Wrapping = fyne.TextWrapWord
+		cmd := widget.NewLabelWithStyle("sellerconnect token "+acc.ID, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
+		cmd.Selectable = true
 		head := widget.NewLabelWithStyle("Connected as "+displayName(acc), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 		head.Importance = widget.SuccessImportance
-		d := dialog.NewCustomConfirm(title, "Show details", "Done", container.NewVBox(head, text), func(show bool) {
+		d := dialog.NewCustomConfirm(title, "Show details", "Done", container.NewVBox(head, text, cmd), func(show bool) {
 			if show {
 				a.showDetails(acc.ID)
 			}
