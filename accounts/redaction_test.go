@@ -17,7 +17,11 @@ func TestMain(m *testing.M) {
 		os.Exit(code)
 	}
 	if code == 0 {
-		if msg := redactionLeaks(); msg != "" {
+		msg, summary := redactionLeaks()
+		if summary != "" {
+			fmt.Fprintln(os.Stderr, summary)
+		}
+		if msg != "" {
 			fmt.Fprintln(os.Stderr, "--- FAIL: redaction check (after all tests)")
 			fmt.Fprintln(os.Stderr, msg)
 			code = 1
@@ -29,8 +33,9 @@ func TestMain(m *testing.M) {
 // redactionLeaks searches every text the tests collected (log lines, error
 // strings, reports as text and JSON, statuses, timeline entries, records
 // files, the other processes' output) for every code and token the
-// emulators issued. It returns a description of what it found, or "".
-func redactionLeaks() string {
+// emulators issued. It returns a description of what it found ("" for
+// nothing) and a one-line summary of the search.
+func redactionLeaks() (leaks, summary string) {
 	corpusMu.Lock()
 	texts := append([]string(nil), corpus...)
 	secrets := append([]string(nil), issuedAll...)
@@ -38,7 +43,7 @@ func redactionLeaks() string {
 	if len(secrets) == 0 || len(texts) == 0 {
 		// Only run as part of a test selection that produced something
 		// (go test -run for one test, or the helper process).
-		return ""
+		return "", ""
 	}
 	var all strings.Builder
 	size := 0
@@ -64,15 +69,15 @@ func redactionLeaks() string {
 			found = append(found, ctx)
 		}
 	}
-	fmt.Fprintf(os.Stderr, "redaction check: %d issued secrets searched in %d texts (%d bytes): %d found\n",
+	summary = fmt.Sprintf("redaction check: %d issued secrets searched in %d texts (%d bytes): %d found",
 		len(seen), len(texts), len(hay), len(found))
 	if len(found) == 0 {
-		return ""
+		return "", summary
 	}
 	if len(found) > 10 {
 		found = append(found[:10], fmt.Sprintf("... and %d more", len(found)-10))
 	}
-	return "issued secrets found in produced text:\n  " + strings.Join(found, "\n  ")
+	return "issued secrets found in produced text:\n  " + strings.Join(found, "\n  "), summary
 }
 
 // The check is meaningful only if the corpus really holds what a leak
@@ -83,7 +88,7 @@ func TestRedactionCheckFindsAPlantedSecret(t *testing.T) {
 	corpus = []string{"a log line", "the token is demo_at_plantedSECRET1234567890 here"}
 	issuedAll = []string{"demo_at_plantedSECRET1234567890", "demo_rt_notpresent0987654321"}
 	corpusMu.Unlock()
-	msg := redactionLeaks()
+	msg, _ := redactionLeaks()
 	corpusMu.Lock()
 	corpus, issuedAll = savedC, savedI
 	corpusMu.Unlock()

@@ -69,10 +69,9 @@ func TestTokenWaitsForARefreshInFlight(t *testing.T) {
 	e.svc.http = &http.Client{Transport: slow}
 	done := make(chan error, 1)
 	go func() { done <- e.svc.Refresh(ctx, id) }()
-	e.waitFor("the provider to rotate", 5*time.Second, func() bool { return !e.em.AccessValid(emulator.Demo, old) })
-	if slow.pending.Load() != 1 {
-		t.Fatal("the answer should still be on its way")
-	}
+	e.waitFor("the provider to rotate and the answer to be held up", 5*time.Second, func() bool {
+		return !e.em.AccessValid(emulator.Demo, old) && slow.pending.Load() == 1
+	})
 	for name, svc := range map[string]*Service{"this process": e.svc, "another process": other} {
 		since := e.clock.Now()
 		tok, err := svc.Token(ctx, id)
