@@ -160,14 +160,7 @@ func (r *runner) cmdToken(args []string) int {
 	if done {
 		return code
 	}
-	s, err := r.open(true)
-	if err != nil {
-		return r.fail(err, "")
-	}
-	if err := s.usable(); err != nil {
-		return r.fail(err, "")
-	}
-	a, err := resolve(s.svc, pos[0])
+	s, a, err := r.openAccount(pos[0])
 	if err != nil {
 		return r.fail(err, "")
 	}
@@ -189,11 +182,8 @@ func (r *runner) cmdRefresh(args []string) int {
 	if *all == (len(pos) == 1) {
 		return r.usageError("refresh: name one ACCOUNT or give --all")
 	}
-	s, err := r.open(true)
+	s, err := r.openUsable()
 	if err != nil {
-		return r.fail(err, "")
-	}
-	if err := s.usable(); err != nil {
 		return r.fail(err, "")
 	}
 	var targets []accounts.Account
@@ -243,14 +233,7 @@ func (r *runner) cmdTest(args []string) int {
 	if done {
 		return code
 	}
-	s, err := r.open(true)
-	if err != nil {
-		return r.fail(err, "")
-	}
-	if err := s.usable(); err != nil {
-		return r.fail(err, "")
-	}
-	a, err := resolve(s.svc, pos[0])
+	s, a, err := r.openAccount(pos[0])
 	if err != nil {
 		return r.fail(err, "")
 	}

@@ -54,11 +54,8 @@ func (r *runner) cmdConnect(args []string) int {
 	if done {
 		return code
 	}
-	s, err := r.open(true)
+	s, err := r.openUsable()
 	if err != nil {
-		return r.fail(err, "")
-	}
-	if err := s.usable(); err != nil {
 		return r.fail(err, "")
 	}
 	info, err := findProvider(s.svc, pos[0])

@@ -71,6 +71,29 @@ func (s *session) usable() error {
 // open resolves the data directory and opens the accounts service on it.
 // writes says whether the command may change anything: such commands check
 // the directory is writable first so they fail before touching anything.
+// openUsable opens the data directory for a command that may write, and
+// checks the service can work there.
+func (r *runner) openUsable() (*session, error) {
+	s, err := r.open(true)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.usable(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// openAccount is openUsable, then the account name refers to.
+func (r *runner) openAccount(name string) (*session, accounts.Account, error) {
+	s, err := r.openUsable()
+	if err != nil {
+		return nil, accounts.Account{}, err
+	}
+	a, err := resolve(s.svc, name)
+	return s, a, err
+}
+
 func (r *runner) open(writes bool) (*session, error) {
 	dir, err := r.dataDir()
 	if err != nil {
