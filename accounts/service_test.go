@@ -536,3 +536,35 @@ func TestInterruptedRefreshKeepsTheAccount(t *testing.T) {
 		})
 	}
 }
+
+// A provider that answers 429 with Retry-After is not asked again sooner,
+// however small the backoff would be.
+func TestRateLimitHonoursRetryAfter(t *testing.T) {
+	tm := fastTiming()
+	tm.MinLead = time.Minute
+	tm.TokenMargin = 30 * time.Second
+	tm.WallCheck = 30 * time.Second
+	tm.RetryBase, tm.RetryMax = 10*time.Second, 5*time.Minute
+	e := newEnv(t, envOpts{fake: true, accessTTL: 3600, timing: tm})
+	id := e.connect("demo", "busy-seller").ID
+	ctx := bg(t)
+	e.svc.Start(ctx)
+	e.waitFor("the scheduler to sleep", 5*time.Second, func() bool { return e.fc.Timers() == 1 })
+	e.em.Inject(emulator.Demo, emulator.Fault{Kind: emulator.FaultRateLimit, RetryAfter: 120, Count: 1})
+	e.fc.Advance(e.status(id).NextRefresh.Sub(e.fc.Now()))
+	e.waitFor("offline", 10*time.Second, func() bool { return e.status(id).Status == StatusOffline })
+	a := e.status(id)
+	wait := a.NextRetry.Sub(e.fc.Now())
+	t.Logf("429 with Retry-After 120: next try in %v; %s", wait.Round(100*time.Millisecond), a.Reason)
+	if wait < 120*time.Second || !strings.Contains(a.Reason, "too many requests") {
+		t.Fatalf("next try in %v, reason %q", wait, a.Reason)
+	}
+	requests := e.em.Stats(emulator.Demo).TokenRequests
+	e.fc.Advance(wait - time.Second)
+	time.Sleep(50 * time.Millisecond)
+	if n := e.em.Stats(emulator.Demo).TokenRequests; n != requests {
+		t.Fatal("asked the provider again before Retry-After passed")
+	}
+	e.fc.Advance(time.Second)
+	e.waitFor("connected", 10*time.Second, func() bool { return e.status(id).Status == StatusConnected })
+}
