@@ -89,6 +89,36 @@ func (v *detailsView) build() {
 	}
 	objs = append(objs, section("Status", status))
 
+	// What went wrong comes next: it is what support staff look for.
+	if e := acc.LastError; e != nil {
+		rows := []row{{"When", formatWhen(e.Time, now)}, {"Kind", kindWords(e.Kind)}}
+		if e.Op != "" {
+			rows = append(rows, row{"During", e.Op})
+		}
+		if e.Status != 0 {
+			rows = append(rows, row{"HTTP status", fmt.Sprint(e.Status)})
+		}
+		if e.Code != "" {
+			rows = append(rows, row{"error", e.Code})
+		}
+		if e.Description != "" {
+			rows = append(rows, row{"Description", e.Description})
+		}
+		if e.RequestID != "" {
+			rows = append(rows, row{"Request id", e.RequestID})
+		}
+		if e.TraceID != "" {
+			rows = append(rows, row{"Trace id", e.TraceID})
+		}
+		if e.Message != "" {
+			rows = append(rows, row{"Message", e.Message})
+		}
+		if e.Advice != "" {
+			rows = append(rows, row{"Advice", e.Advice})
+		}
+		objs = append(objs, section("Last error", rows))
+	}
+
 	env := acc.Environment
 	if env == "" {
 		env = "production"
@@ -117,37 +147,9 @@ func (v *detailsView) build() {
 	}
 	objs = append(objs, section("Tokens", tokens))
 
-	if e := acc.LastError; e != nil {
-		rows := []row{{"When", formatWhen(e.Time, now)}, {"Kind", kindWords(e.Kind)}}
-		if e.Op != "" {
-			rows = append(rows, row{"During", e.Op})
-		}
-		if e.Status != 0 {
-			rows = append(rows, row{"HTTP status", fmt.Sprint(e.Status)})
-		}
-		if e.Code != "" {
-			rows = append(rows, row{"error", e.Code})
-		}
-		if e.Description != "" {
-			rows = append(rows, row{"Description", e.Description})
-		}
-		if e.RequestID != "" {
-			rows = append(rows, row{"Request id", e.RequestID})
-		}
-		if e.TraceID != "" {
-			rows = append(rows, row{"Trace id", e.TraceID})
-		}
-		if e.Message != "" {
-			rows = append(rows, row{"Message", e.Message})
-		}
-		if e.Advice != "" {
-			rows = append(rows, row{"Advice", e.Advice})
-		}
-		objs = append(objs, section("Last error", rows))
-	} else {
+	if acc.LastError == nil {
 		objs = append(objs, section("Last error", []row{{"", "None recorded."}}))
 	}
-
 	objs = append(objs, timelineSection(acc.Timeline))
 	v.body.Objects = objs
 	v.body.Refresh()
