@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/sellerconnect/sellerconnect/oauth"
@@ -125,6 +126,19 @@ func (s *Service) underLock(ctx context.Context, a *account, m mode, since time.
 		return nil, &NotFoundError{ID: a.id}
 	}
 	useMemory := a.unsaved && a.tok != nil && (stored == nil || a.tok.IssuedAt.After(stored.IssuedAt))
+	if !useMemory && s.heldElsewhere(stamp, now) {
+		// The keychain's token was replaced at the provider: serving it
+		// would hand out a dead token, and refreshing with it would present
+		// a replaced refresh token (which some providers punish by revoking
+		// the grant). Wait for the other process to save.
+		a.mu.Unlock()
+		if m == modeScheduled {
+			s.reschedule(a, now.Add(s.t.RetryBase))
+		}
+		return nil, &oauth.Error{Kind: oauth.KindTemporary, Op: "token",
+			Description: "another SellerConnect window or command holds a newer token for this account, which the keychain refused to save",
+			Advice:      "Unlock or fix the keychain; the other window keeps trying to save the token."}
+	}
 	if rerr != nil && !useMemory {
 		a.mu.Unlock()
 		if errors.Is(rerr, storage.ErrNotFound) {
@@ -320,6 +334,8 @@ func (s *Service) doRefresh(ctx context.Context, a *account, cur *oauth.Token, m
 	stamp := stampOf(nt)
 	if saveErr == nil {
 		s.writeStamp(a.id, stamp)
+	} else {
+		s.markUnsaved(a.id, "u")
 	}
 	a.mu.Lock()
 	a.tok = nt
@@ -363,6 +379,8 @@ func (s *Service) trySave(a *account) {
 	stamp := stampOf(tok)
 	if err == nil {
 		s.writeStamp(a.id, stamp)
+	} else {
+		s.markUnsaved(a.id, "u")
 	}
 	now := s.clock.Now()
 	a.mu.Lock()
@@ -408,9 +426,36 @@ func (s *Service) retrySave(a *account, why string) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.unsaved {
+		// The newer token goes with this process: other processes stop
+		// waiting for it and find out from the provider.
+		s.markUnsaved(a.id, "x")
 		return fmt.Errorf("a renewed token could not be saved while %s: %w", why, a.saveErr)
 	}
 	return nil
+}
+
+// markUnsaved writes a sync stamp saying that this process holds a token
+// newer than the keychain's, which the keychain refused ("u", rewritten at
+// every failed save), or that it gave it up ("x"). Other processes then
+// know the keychain's copy was replaced at the provider.
+func (s *Service) markUnsaved(id, kind string) {
+	s.writeStamp(id, kind+strconv.FormatInt(s.clock.Now().UnixNano(), 36)+"."+strconv.FormatUint(rand.Uint64(), 36))
+}
+
+// heldElsewhere reports whether stamp says another process holds a newer
+// token it could not save, and still retries (it rewrites the stamp at
+// every attempt, at most RetryMax apart).
+func (s *Service) heldElsewhere(stamp string, now time.Time) bool {
+	rest, ok := strings.CutPrefix(stamp, "u")
+	if !ok {
+		return false
+	}
+	ts, _, _ := strings.Cut(rest, ".")
+	n, err := strconv.ParseInt(ts, 36, 64)
+	if err != nil {
+		return false
+	}
+	return now.Sub(time.Unix(0, n)) < s.t.RetryMax+s.t.RequestTimeout
 }
 
 // markRefreshing tells other processes, before the request leaves, that
@@ -420,13 +465,21 @@ func (s *Service) retrySave(a *account, why string) error {
 // and reads what this refresh stores. The stamp is adopted here, so a failed
 // refresh leaves every process agreeing on it (and a blocked account stays
 // blocked until someone stores a new token).
+//
+// A process holding an unsaved token leaves its "u" stamp in place: other
+// processes already keep off the keychain's copy, and must go on doing so
+// if this refresh fails.
 func (s *Service) markRefreshing(a *account) {
+	a.mu.Lock()
+	unsaved := a.unsaved
+	a.mu.Unlock()
+	if unsaved {
+		return
+	}
 	stamp := "r" + strconv.FormatInt(s.clock.Now().UnixNano(), 36) + "." + strconv.FormatUint(rand.Uint64(), 36)
 	s.writeStamp(a.id, stamp)
 	a.mu.Lock()
-	if !a.unsaved {
-		a.stamp = stamp
-	}
+	a.stamp = stamp
 	a.mu.Unlock()
 }
 

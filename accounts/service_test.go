@@ -568,3 +568,72 @@ func TestRateLimitHonoursRetryAfter(t *testing.T) {
 	e.fc.Advance(time.Second)
 	e.waitFor("connected", 10*time.Second, func() bool { return e.status(id).Status == StatusConnected })
 }
+
+// Another process holds a renewed token the keychain refused: this one must
+// neither serve the keychain's copy (the provider replaced it) nor refresh
+// with its refresh token (a replaced refresh token, which some providers
+// answer by revoking the grant). It reports a temporary error until the
+// other process saves, then works; if the other process gives the token
+// up, it learns from the provider that the account must be connected again.
+func TestTokenHeldUnsavedByAnotherProcess(t *testing.T) {
+	e := newEnv(t, envOpts{timing: fastTiming()})
+	id := e.connect("demo", "elsewhere-seller").ID
+	ctx := bg(t)
+	other, err := New(e.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		collectErr(other.Close())
+		r := other.Report()
+		js, _ := r.JSON()
+		collect(r.Text(), string(js))
+	}()
+	if _, err := other.Token(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	e.fault.Inject(faultstore.Fault{Op: faultstore.Set, KeyPrefix: "account:"})
+	if err := e.svc.Refresh(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	since := e.clock.Now()
+	tok, err := other.Token(ctx, id)
+	collectErr(err)
+	if err == nil && !e.em.AccessValidSince(emulator.Demo, tok, since) {
+		t.Error("the other process served the token the provider had replaced")
+	}
+	if err != nil && !isKind(err, oauth.KindTemporary) {
+		t.Errorf("Token: %v, want a temporary error", err)
+	}
+	collectErr(other.Refresh(ctx, id))
+	other.Start(ctx)
+	time.Sleep(300 * time.Millisecond) // its scheduler runs meanwhile
+	st := e.em.Stats(emulator.Demo)
+	if st.ReusedRefresh != 0 || st.InvalidGrant != 0 {
+		t.Errorf("the other process presented a replaced refresh token: reused %d, invalid_grant %d", st.ReusedRefresh, st.InvalidGrant)
+	}
+	if a, _ := other.Get(id); a.Status == StatusReconnect {
+		t.Errorf("the other process shows %s: %s", a.Status, a.Reason)
+	}
+	// The keychain recovers: the holder saves, the other process follows.
+	e.fault.ClearAll()
+	e.svc.Start(ctx)
+	e.waitFor("saved", 5*time.Second, func() bool { return e.status(id).Status == StatusConnected })
+	tok, err = other.Token(ctx, id)
+	if err != nil || !e.em.AccessValid(emulator.Demo, tok) {
+		t.Fatalf("after the save: %v", err)
+	}
+	// The holder closes with the token unsaved: the other process stops
+	// waiting and learns from the provider that the account is lost.
+	e.fault.Inject(faultstore.Fault{Op: faultstore.Set, KeyPrefix: "account:"})
+	if err := e.svc.Refresh(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	collectErr(e.svc.Close())
+	e.fault.ClearAll()
+	err = other.Refresh(ctx, id)
+	collectErr(err)
+	if !isKind(err, oauth.KindReconnect) {
+		t.Errorf("after the holder gave up: %v, want reconnect needed", err)
+	}
+}
