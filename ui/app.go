@@ -199,7 +199,10 @@ func (a *App) apply(ev accounts.Event) {
 			break
 		}
 		a.accounts[i] = ev.Account
-		a.main.list.RefreshItem(i)
+		// Rows never drawn need no redraw (RefreshItem refreshes the list).
+		if _, drawn := a.main.shown[ev.Account.ID]; drawn {
+			a.main.list.RefreshItem(i)
+		}
 	case accounts.EventAdded:
 		a.insert(ev.Account)
 	case accounts.EventRemoved:
@@ -246,6 +249,7 @@ func (a *App) remove(id string) {
 	}
 	a.accounts = append(a.accounts[:i], a.accounts[i+1:]...)
 	delete(a.lastSeen, id)
+	delete(a.main.shown, id)
 	a.reindex()
 	a.main.refresh()
 }
@@ -287,17 +291,22 @@ func (a *App) refreshCountdowns(full bool) {
 		return
 	}
 	now := a.now()
-	fast := false
+	fast, changed := false, false
 	for i := range a.accounts {
-		if ticksFast(a.accounts[i], now) {
+		acc := a.accounts[i]
+		if ticksFast(acc, now) {
 			fast = true
-			if !full {
-				a.main.list.RefreshItem(i)
+			// Only a row on screen whose words change costs a redraw:
+			// "1 min" stays "1 min" for a minute.
+			if shown, ok := a.main.shown[acc.ID]; ok && shown != statusLine(acc, now) {
+				changed = true
 			}
 		}
 	}
 	a.fast.Store(fast)
-	if full {
+	// One list refresh rebinds every visible row; List.RefreshItem would
+	// refresh the whole list once per row.
+	if full || changed {
 		a.main.list.Refresh()
 	}
 	if a.page == "details" && a.details != nil && full {

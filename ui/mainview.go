@@ -24,16 +24,20 @@ type mainView struct {
 	body    *fyne.Container
 	empty   fyne.CanvasObject
 	count   *widget.Label
+	// shown is the status line each rendered row shows, by account id, so
+	// the countdown ticker redraws only when words change.
+	shown map[string]string
 }
 
 func newMainView(a *App) *mainView {
-	m := &mainView{a: a}
+	m := &mainView{a: a, shown: map[string]string{}}
 	m.list = widget.NewList(
 		func() int { return len(a.accounts) },
 		newRow,
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			if i < len(a.accounts) {
-				updateRow(o, a.accounts[i], a.now())
+				acc := a.accounts[i]
+				m.shown[acc.ID] = updateRow(o, acc, a.now())
 			}
 		},
 	)
@@ -127,7 +131,9 @@ func newRow() fyne.CanvasObject {
 	return container.NewBorder(nil, nil, container.NewCenter(mark), container.NewCenter(badge), text)
 }
 
-func updateRow(o fyne.CanvasObject, acc accounts.Account, now time.Time) {
+// updateRow binds a row to an account and returns the status line shown.
+// Labels whose text stays the same are left alone (no redraw).
+func updateRow(o fyne.CanvasObject, acc accounts.Account, now time.Time) string {
 	c := o.(*fyne.Container)
 	text := c.Objects[0].(*fyne.Container)
 	mark := c.Objects[1].(*fyne.Container).Objects[0].(*canvas.Image)
@@ -141,8 +147,16 @@ func updateRow(o fyne.CanvasObject, acc accounts.Account, now time.Time) {
 		mark.Resource = r
 		mark.Refresh()
 	}
-	name.SetText(displayName(acc))
-	provider.SetText(providerName(acc))
-	line.SetText(statusLine(acc, now))
+	status := statusLine(acc, now)
+	setText(name, displayName(acc))
+	setText(provider, providerName(acc))
+	setText(line, status)
 	badge.SetStatus(acc.Status)
+	return status
+}
+
+func setText(l *widget.Label, s string) {
+	if l.Text != s {
+		l.SetText(s)
+	}
 }
