@@ -149,3 +149,42 @@ func TestScreenReportSaved(t *testing.T) {
 }
 
 func init() { _ = fyne.NewSize }
+
+// Show reaches every screen the screenshot program visits, closing the
+// previous dialog each time.
+func TestShowScreens(t *testing.T) {
+	a := newTestApp(t, fixture.WithStates())
+	c := a.win.Canvas()
+	for _, s := range []struct {
+		screen   Screen
+		arg      string
+		page     string
+		overlays int
+		text     string
+	}{
+		{ScreenList, "", "list", 0, "8 accounts"},
+		{ScreenPicker, "", "list", 1, "Pick the marketplace"},
+		{ScreenConnect, "vaultist", "list", 1, "never stores it"},
+		{ScreenConnected, "demo-7c1e2a", "list", 1, "Connected as demo-seller"},
+		{ScreenDetails, "ebay-sandbox-5d20e1", "details", 0, "invalid_grant"},
+		{ScreenSettings, "", "settings", 0, "App credentials"},
+		{ScreenAbout, "", "list", 1, ""},
+		{ScreenList, "", "list", 0, "8 accounts"},
+	} {
+		if err := a.Show(s.screen, s.arg); err != nil {
+			t.Fatalf("%s: %v", s.screen, err)
+		}
+		if a.page != s.page || len(c.Overlays().List()) != s.overlays {
+			t.Errorf("%s: page %q with %d dialogs, want %q with %d", s.screen, a.page, len(c.Overlays().List()), s.page, s.overlays)
+		}
+		if s.text != "" && !hasText(c, s.text) {
+			t.Errorf("%s: %q not on screen", s.screen, s.text)
+		}
+	}
+	if err := a.Show(ScreenDetails, "no-such-account"); err == nil {
+		t.Error("details of a missing account: no error")
+	}
+	if err := a.Show("nowhere", ""); err == nil {
+		t.Error("an unknown screen: no error")
+	}
+}

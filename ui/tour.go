@@ -20,7 +20,8 @@ const (
 )
 
 // Show closes any dialog and sends the window to screen. It must run on
-// the UI goroutine (inside fyne.Do).
+// the UI goroutine (inside fyne.Do). A browser connect whose dialog it
+// closes goes on until it ends or the app closes.
 func (a *App) Show(screen Screen, arg string) error {
 	a.closeDialogs()
 	a.showList()
