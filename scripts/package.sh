@@ -69,17 +69,17 @@ toml_details() {
 # ---------------------------------------------------------------- tools
 
 apt_install() {
-	local missing="" p
+	local missing=() p
 	for p in "$@"; do
-		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
 	done
-	[ -z "$missing" ] && return 0
-	command -v apt-get >/dev/null || die "needs these Debian packages:$missing (install their equivalents)"
+	[ ${#missing[@]} -eq 0 ] && return 0
+	command -v apt-get >/dev/null || die "needs these Debian packages: ${missing[*]} (install their equivalents)"
 	local sudo=""
 	[ "$(id -u)" -ne 0 ] && sudo=sudo
-	log "installing:$missing"
+	log "installing: ${missing[*]}"
 	$sudo apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
 # go_tool BINARY MODULE PACKAGE VERSION: go install unless that version is there.
@@ -151,7 +151,9 @@ read_metadata() {
 	APP_NAME=$(toml_details Name "$SRC/FyneApp.toml")
 	ICON=$SRC/$(toml_details Icon "$SRC/FyneApp.toml")
 	HOMEPAGE=$(awk -F'"' '/^Website/ { print $2; exit }' "$SRC/FyneApp.toml")
-	[ -n "$VERSION" ] && [ -n "$APP_ID" ] && [ -n "$APP_NAME" ] || die "FyneApp.toml lacks Version, ID or Name"
+	if [ -z "$VERSION" ] || [ -z "$APP_ID" ] || [ -z "$APP_NAME" ]; then
+		die "FyneApp.toml lacks Version, ID or Name"
+	fi
 	[ -f "$ICON" ] || die "icon $ICON not found"
 	: "${BUILD:=1}"
 	# Windows wants four numbers: 1.2.3-rc1 with build 7 → 1.2.3.7.
@@ -206,7 +208,8 @@ package_linux() {
 
 	log "linux: fyne package tarball"
 	(cd "$out" && "$FYNE" package --target linux --release --executable "$out/sellerconnect" \
-		--src "$SRC" --name "$APP_NAME" --app-id "$APP_ID" --icon "$ICON")
+		--src "$SRC" --name "$APP_NAME" --app-id "$APP_ID" --icon "$ICON" \
+		--app-version "$VERSION" --app-build "$BUILD")
 	mv "$out/$APP_NAME.tar.xz" "$DIST/sellerconnect-$VERSION-linux-amd64.tar.xz"
 
 	# Icons for the hicolor theme and the desktop entry the packages install.
@@ -250,7 +253,7 @@ package_windows() {
 	(cd "$SRC" && CGO_ENABLED=1 GOOS=windows GOARCH=amd64 CC=$MINGW_CC CXX=x86_64-w64-mingw32-g++ \
 		CGO_LDFLAGS="$WIN_CGO_LDFLAGS" GOFLAGS="$(go env GOFLAGS) $GO_VERSION_FLAGS" \
 		"$FYNE" package --target windows --release --tags "$TAGS" \
-		--name "$APP_NAME" --app-id "$APP_ID" --icon "$ICON")
+		--name "$APP_NAME" --app-id "$APP_ID" --icon "$ICON" --app-version "$VERSION" --app-build "$BUILD")
 	mv "$SRC/$APP_NAME.exe" "$out/$APP_NAME.exe"
 	rm -f "$SRC/sellerconnect.exe"
 
@@ -286,9 +289,9 @@ write_sums() {
 	(
 		cd "$DIST"
 		rm -f SHA256SUMS
-		find . -maxdepth 1 -type f ! -name SHA256SUMS ! -name '.*' -printf '%f\n' | sort |
-			xargs -r sha256sum -- >SHA256SUMS.tmp
-		mv SHA256SUMS.tmp SHA256SUMS
+		find . -maxdepth 1 -type f ! -name 'SHA256SUMS*' ! -name '.*' -printf '%f\n' | sort |
+			xargs -r sha256sum -- >../.SHA256SUMS.tmp
+		mv ../.SHA256SUMS.tmp SHA256SUMS
 	)
 	log "dist/SHA256SUMS:"
 	sed 's/^/    /' "$DIST/SHA256SUMS" >&2
@@ -321,4 +324,4 @@ done
 rm -rf "$SRC"
 write_sums
 log "packages built in $((SECONDS - start)) s:"
-(cd "$DIST" && ls -l --block-size=K -- $(cut -d' ' -f3- SHA256SUMS)) | sed 's/^/    /' >&2
+(cd "$DIST" && cut -d' ' -f3- SHA256SUMS | xargs -r -d '\n' ls -l --block-size=K --) | sed 's/^/    /' >&2
