@@ -4,9 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"crypto/sha256"
+	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -14,6 +17,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/zalando/go-keyring"
+	ss "github.com/zalando/go-keyring/secret_service"
 )
 
 // The crash test: a child process writes secrets (chunked, as on Windows)
@@ -66,12 +72,15 @@ func crashRecord(i, v int) Record {
 	return r
 }
 
-// crashChild writes versions SC_START, SC_START+1, ... forever:
+// crashChild starts up, says "ready", and waits for "go <start> <pos>" on
+// its standard input (so that the parent can start the next child while it
+// checks the last one). Then it writes forever, in the order secret 0,
+// record 0, secret 1, record 1, ... beginning at position pos of that
+// cycle, version start for the first cycle and one more for each next:
 // "b s i v" / "d s i v" around each secret, "b r i v" / "d r i v" around
 // each record.
 func crashChild() int {
 	dir := os.Getenv("SC_DIR")
-	start, _ := strconv.Atoi(os.Getenv("SC_START"))
 	k := NewKeychain(dir)
 	k.EntryLimit = crashLimit
 	k.Timeout = 30 * time.Second // a loaded machine is not a hung keychain
@@ -80,31 +89,41 @@ func crashChild() int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
+	// Connect to the keychain before saying ready (a read of another
+	// service's entry): a kill is meant for the writes, not the D-Bus
+	// handshake, and the connection is made while the parent checks.
+	_, _ = keyring.Get(k.Service()+"-warm-up", "none")
 	out := os.Stdout // unbuffered: each line is one write(2)
 	fmt.Fprintln(out, "ready")
-	for v := start; ; v++ {
-		for i := 0; i < crashAccounts; i++ {
+	var start, pos int
+	if _, err := fmt.Fscanf(os.Stdin, "go %d %d\n", &start, &pos); err != nil {
+		return 0 // the parent needs no more writers
+	}
+	for q := pos; ; q++ {
+		i, v := q/2%crashAccounts, start+(q-pos)/(2*crashAccounts)
+		if q%2 == 0 {
 			fmt.Fprintf(out, "b s %d %d\n", i, v)
 			if err := k.Set("account:"+crashID(i), crashSecret(i, v)); err != nil {
 				fmt.Fprintln(os.Stderr, "child set:", err)
 				return 1
 			}
 			fmt.Fprintf(out, "d s %d %d\n", i, v)
-			fmt.Fprintf(out, "b r %d %d\n", i, v)
-			err := recs.Update(func(rs []Record) ([]Record, error) {
-				for j := range rs {
-					if rs[j].ID == crashID(i) {
-						rs[j] = crashRecord(i, v)
-					}
-				}
-				return rs, nil
-			})
-			if err != nil {
-				fmt.Fprintln(os.Stderr, "child update:", err)
-				return 1
-			}
-			fmt.Fprintf(out, "d r %d %d\n", i, v)
+			continue
 		}
+		fmt.Fprintf(out, "b r %d %d\n", i, v)
+		err := recs.Update(func(rs []Record) ([]Record, error) {
+			for j := range rs {
+				if rs[j].ID == crashID(i) {
+					rs[j] = crashRecord(i, v)
+				}
+			}
+			return rs, nil
+		})
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "child update:", err)
+			return 1
+		}
+		fmt.Fprintf(out, "d r %d %d\n", i, v)
 	}
 }
 
@@ -115,12 +134,13 @@ type progress struct {
 	maxV     int
 }
 
-func (p *progress) line(l string) {
+// line folds in one announcement and returns its kind (0 secret, 1
+// record) and whether it announced a beginning.
+func (p *progress) line(l string) (kind int, begun bool) {
 	f := strings.Fields(l)
 	if len(f) != 4 {
-		return
+		return 0, false
 	}
-	kind := 0
 	if f[1] == "r" {
 		kind = 1
 	}
@@ -129,10 +149,11 @@ func (p *progress) line(l string) {
 	p.maxV = max(p.maxV, v)
 	if f[0] == "b" {
 		p.inflight[kind][i] = v
-	} else {
-		p.done[kind][i] = v
-		p.inflight[kind][i] = -1
+		return kind, true
 	}
+	p.done[kind][i] = v
+	p.inflight[kind][i] = -1
+	return kind, false
 }
 
 func TestCrashLosesNothing(t *testing.T) {
@@ -163,57 +184,132 @@ func TestCrashLosesNothing(t *testing.T) {
 
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1))
 	kills, mid := crashKills(), 0
-	var tStart, tCheck time.Duration
+	var cut [2][crashAccounts]int // writes cut mid-way, by kind and account
+	var tCheck time.Duration
+	// How long a secret and a record write take here, as the parent sees
+	// them (a moving average), to aim the kills inside writes.
+	took := [2]time.Duration{50 * time.Millisecond, 10 * time.Millisecond}
 	start := time.Now()
+	next := startCrashChild(t, dir)
 	for n := 0; n < kills; n++ {
-		t0 := time.Now()
-		cmd := child(t, "crash", "SC_DIR="+dir, "SC_START="+strconv.Itoa(p.maxV+1))
-		stdout, _ := cmd.StdoutPipe()
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
+		c := next
+		if c.err != nil {
+			t.Fatalf("kill %d: %v", n, c.err)
 		}
-		sc := bufio.NewScanner(stdout)
-		if !sc.Scan() || sc.Text() != "ready" {
-			cmd.Process.Kill()
-			cmd.Wait()
-			t.Fatalf("kill %d: child did not start: %q", n, sc.Text())
+		// The child starts at a different point of the cycle each time, so
+		// that every account's secret and record writes are cut. The kill
+		// comes at a random moment of its first write (one time in four of
+		// its second, when it has written before), or just after it.
+		target := 0
+		if rng.IntN(4) == 0 {
+			target = 1
 		}
-		tStart += time.Since(t0)
+		fmt.Fprintf(c.stdin, "go %d %d\n", p.maxV+1, n%(2*crashAccounts))
 		var mu sync.Mutex
 		drained := make(chan struct{})
+		aim := make(chan int, 1)
 		go func() {
 			defer close(drained)
-			for sc.Scan() {
+			var began time.Time
+			for writes := 0; c.sc.Scan(); {
+				now := time.Now()
 				mu.Lock()
-				p.line(sc.Text())
+				kind, begun := p.line(c.sc.Text())
+				if begun {
+					began = now
+					if writes == target {
+						aim <- kind
+					}
+					writes++
+				} else if !began.IsZero() {
+					took[kind] = (7*took[kind] + now.Sub(began)) / 8
+				}
 				mu.Unlock()
 			}
 		}()
-		// A random moment within the next few writes.
-		time.Sleep(time.Duration(rng.IntN(120_000)) * time.Microsecond)
-		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		select {
+		case kind := <-aim:
+			mu.Lock()
+			window := took[kind] * 5 / 4
+			mu.Unlock()
+			time.Sleep(time.Duration(rng.Int64N(int64(window) + 1)))
+		case <-drained:
+			c.cmd.Wait()
+			t.Fatalf("kill %d: the child ended before its write %d", n, target+1)
+		}
+		if err := c.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 			t.Fatalf("kill %d: %v", n, err)
 		}
 		<-drained
-		werr := cmd.Wait()
-		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() {
+		werr := c.cmd.Wait()
+		c.stdin.Close()
+		if ws, ok := c.cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() {
 			t.Fatalf("kill %d: the child ended on its own (%v) before it was killed", n, werr)
 		}
 		for kind := 0; kind < 2; kind++ {
 			for i := 0; i < crashAccounts; i++ {
 				if p.inflight[kind][i] >= 0 {
 					mid++
+					cut[kind][i]++
 				}
 			}
+		}
+		// The next child starts up while this one's writes are checked; it
+		// touches nothing until it is told to go.
+		started := make(chan *crashProc, 1)
+		if n+1 < kills {
+			go func() { started <- startCrashChild(t, dir) }()
 		}
 		t1 := time.Now()
 		checkAfterCrash(t, n, k, recs, &p)
 		tCheck += time.Since(t1)
+		if n+1 < kills {
+			next = <-started
+		}
 	}
-	t.Logf("survived %d SIGKILLs (%d writes cut mid-way; up to version %d) in %s",
-		kills, mid, p.maxV, time.Since(start).Round(time.Millisecond))
-	t.Logf("child start-up %s, checks %s", tStart, tCheck)
+	t.Logf("survived %d SIGKILLs (%d writes cut mid-way; up to version %d) in %s, checks %s",
+		kills, mid, p.maxV, time.Since(start).Round(time.Millisecond), tCheck.Round(time.Millisecond))
+	for i := 0; i < crashAccounts; i++ {
+		t.Logf("account %d: %d secret writes and %d record writes cut mid-way", i, cut[0][i], cut[1][i])
+	}
+	t.Logf("a secret write takes about %s here, a record write %s", took[0].Round(time.Millisecond), took[1].Round(time.Millisecond))
+	if n, err := keychainEntries(k.Service()); err == nil {
+		inUse := crashAccounts * (1 + (8192+crashLimit-1)/crashLimit)
+		t.Logf("%d keychain entries under the test's service: %d heads and chunks in use, %d chunks left behind by cut writes",
+			n, inUse, n-inUse)
+	}
 	fmt.Printf("crash test: survived %d of %d kills\n", kills, kills)
+}
+
+// crashProc is a started crash child waiting for "go".
+type crashProc struct {
+	cmd   *exec.Cmd
+	stdin io.WriteCloser
+	sc    *bufio.Scanner
+	err   error
+}
+
+// startCrashChild starts a writer and waits until it is ready. Errors are
+// returned in the crashProc: it also runs off the test goroutine.
+func startCrashChild(t *testing.T, dir string) *crashProc {
+	cmd := child(t, "crash", "SC_DIR="+dir)
+	stdin, err1 := cmd.StdinPipe()
+	stdout, err2 := cmd.StdoutPipe()
+	if err := errors.Join(err1, err2); err != nil {
+		return &crashProc{err: err}
+	}
+	if err := cmd.Start(); err != nil {
+		return &crashProc{err: err}
+	}
+	// A child left waiting when the test fails is not left behind.
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	sc := bufio.NewScanner(stdout)
+	if !sc.Scan() || sc.Text() != "ready" {
+		cmd.Process.Kill()
+		cmd.Wait()
+		return &crashProc{err: fmt.Errorf("child did not start: %q", sc.Text())}
+	}
+	return &crashProc{cmd: cmd, stdin: stdin, sc: sc}
 }
 
 // checkAfterCrash verifies every account and folds the truth back into p.
@@ -222,8 +318,16 @@ func checkAfterCrash(t *testing.T, n int, k *Keychain, recs *Records, p *progres
 	allowed := func(kind, i, got int) bool {
 		return got == p.done[kind][i] || (p.inflight[kind][i] >= 0 && got == p.inflight[kind][i])
 	}
+	// The secrets are read side by side: the reads are the same, only sooner.
+	var secrets [crashAccounts][]byte
+	var errs [crashAccounts]error
+	var wg sync.WaitGroup
 	for i := 0; i < crashAccounts; i++ {
-		s, err := k.Get("account:" + crashID(i))
+		wg.Go(func() { secrets[i], errs[i] = k.Get("account:" + crashID(i)) })
+	}
+	wg.Wait()
+	for i := 0; i < crashAccounts; i++ {
+		s, err := secrets[i], errs[i]
 		if err != nil {
 			t.Fatalf("kill %d: account %d's secret is unreadable: %v", n, i, err)
 		}
@@ -261,6 +365,16 @@ func checkAfterCrash(t *testing.T, n int, k *Keychain, recs *Records, p *progres
 	if m, _ := globCorrupt(recs.Path()); len(m) != 0 {
 		t.Fatalf("kill %d: a records backup appeared: %v", n, m)
 	}
+}
+
+// keychainEntries counts the Secret Service items under a service name.
+func keychainEntries(service string) (int, error) {
+	svc, err := ss.NewSecretService()
+	if err != nil {
+		return 0, err
+	}
+	items, err := svc.SearchItems(svc.GetLoginCollection(), map[string]string{"service": service})
+	return len(items), err
 }
 
 func globCorrupt(path string) ([]string, error) { return filepath.Glob(path + ".corrupt-*") }
