@@ -11,6 +11,10 @@
 #             through `scripts/package.sh sign`, then `osslsigncode verify`
 #             against that certificate; an unsigned and a tampered copy must
 #             fail verification.
+#             A second Windows build with SIGN_CERT/SIGN_KEY set (into a
+#             scratch folder) checks that the app inside the setup is signed
+#             too and that the uninstaller was signed while the setup was
+#             made (PACKAGE_CHECK_SIGNED_BUILD=0 skips it).
 # Prints each check; exits non-zero on the first failure.
 #
 # Needs root (or sudo) for dpkg. Refuses to run when sellerconnect is already
@@ -306,5 +310,31 @@ if osslsigncode verify -in "$signed" -CAfile "$TMP/other.crt" >"$TMP/verify-othe
 	fail "osslsigncode verify accepts the signature against an unrelated CA"
 fi
 ok "verification against an unrelated certificate fails"
+
+# The SIGN_* path of a real build: package.sh signs the app, the uninstaller
+# (while makensis builds the setup) and the setup. Built into a scratch
+# folder so dist/ keeps the build make package made.
+if [ "${PACKAGE_CHECK_SIGNED_BUILD:-1}" = 1 ]; then
+	t0=$SECONDS
+	(unset SIGN_PASS_FILE SIGN_TIMESTAMP_URL
+		PACKAGE_DIST=$TMP/signed SIGN_CERT=$TMP/sign.crt SIGN_KEY=$TMP/sign.key \
+			"$ROOT/scripts/package.sh" windows) >"$TMP/signed-build.log" 2>&1 ||
+		{ tail -40 "$TMP/signed-build.log" >&2; fail "signed build (SIGN_CERT/SIGN_KEY scripts/package.sh windows) failed"; }
+	signed_setup=$TMP/signed/$(basename "$SETUP")
+	[ -f "$signed_setup" ] || fail "signed build made no $(basename "$SETUP")"
+	n=$(grep -c '^==> signed ' "$TMP/signed-build.log" || true)
+	[ "$n" -eq 3 ] || { grep '^==> signed ' "$TMP/signed-build.log" >&2; fail "signed build signed $n executables, want 3 (app, uninstaller, setup)"; }
+	ok "SIGN_CERT/SIGN_KEY scripts/package.sh windows signed the app, the uninstaller and the setup ($((SECONDS - t0)) s)"
+	osslsigncode verify -in "$signed_setup" -CAfile "$TMP/sign.crt" >"$TMP/verify-build.log" 2>&1 ||
+		{ cat "$TMP/verify-build.log" >&2; fail "osslsigncode verify failed on the signed build's setup"; }
+	ok "osslsigncode verify: signed build's setup ok"
+	apt_install p7zip-full
+	mkdir "$TMP/setup-files"
+	7z x -y -o"$TMP/setup-files" "$signed_setup" "$APP_NAME.exe" >"$TMP/7z.log" 2>&1 ||
+		{ cat "$TMP/7z.log" >&2; fail "7z could not extract $APP_NAME.exe from the signed setup"; }
+	osslsigncode verify -in "$TMP/setup-files/$APP_NAME.exe" -CAfile "$TMP/sign.crt" >"$TMP/verify-app.log" 2>&1 ||
+		{ cat "$TMP/verify-app.log" >&2; fail "osslsigncode verify failed on $APP_NAME.exe inside the signed setup"; }
+	ok "osslsigncode verify: $APP_NAME.exe inside the signed setup ok"
+fi
 
 printf '\n%d checks passed in %d s\n' "$pass" "$((SECONDS - start))"

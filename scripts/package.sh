@@ -21,13 +21,17 @@
 #   PACKAGE_SOURCE        "head" (default): package the committed tree, so a
 #                         package always corresponds to a commit;
 #                         "worktree": include uncommitted changes.
+#   PACKAGE_DIST          output folder instead of dist/ (package-check builds a
+#                         signed setup there).
 #
 # Installs what it needs (Debian packages, the fyne and nfpm tools) when missing.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-DIST=$ROOT/dist
+DIST=${PACKAGE_DIST:-$ROOT/dist}
+mkdir -p "$DIST"
+DIST=$(cd "$DIST" && pwd)
 WORK=$DIST/work
 
 # Tool versions are pinned so a rebuild gives the same packages. nfpm v2.46+
