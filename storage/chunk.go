@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/zalando/go-keyring"
 )
@@ -24,6 +25,12 @@ import (
 // are random so that two writers, even in different processes, never write
 // into the same chunks.
 //
+// The keychain cannot list its entries, so chunks a crash left unreferenced
+// could never be found again. A chunked write therefore first notes its
+// generation and start time under key#pending, and removes the note once
+// the head has flipped; the key's next write (or delete) finds a note older
+// than any write takes and deletes that generation's chunks.
+//
 // Small values are stored in the head entry as they are, readable by any
 // keychain tool, unless they happen to start with the head's prefix: those
 // are chunked so that a head is never mistaken for a value.
@@ -39,6 +46,48 @@ type head struct {
 	length int
 	sum    string
 }
+
+// staleChunkWrite is how long after its start a chunked write whose note
+// remains is taken for one a crash cut short. Each keychain call has a
+// timeout of seconds, so no live write is that slow.
+const staleChunkWrite = 2 * time.Minute
+
+func pendingKey(key string) string { return key + "#pending" }
+
+// sweepPending removes the chunks of an interrupted chunked write of key, if
+// its note says there was one. cur is the generation the head points to.
+// Failures leave garbage, not damage: they are ignored.
+func (k *Keychain) sweepPending(c *call, key, cur string) {
+	raw, err := c.get(pendingKey(key))
+	if err != nil {
+		return
+	}
+	gen, at, _ := strings.Cut(raw, ":")
+	started, perr := strconv.ParseInt(at, 10, 64)
+	age := k.pendingAge
+	if age <= 0 {
+		age = staleChunkWrite
+	}
+	switch {
+	case gen == cur || gen == "" || perr != nil:
+		// A finished write that could not remove its note, or a damaged note.
+	case time.Since(time.Unix(0, started)) < age:
+		return // perhaps another process's write, still under way
+	default:
+		// Chunks are written in order and deleted last first, so what is
+		// left is a prefix: delete from the first until one is missing.
+		h := head{gen: gen}
+		for i := 0; i < maxOrphanChunks; i++ {
+			if err := c.del(h.chunkKey(key, i)); err != nil {
+				break
+			}
+		}
+	}
+	_ = c.del(pendingKey(key))
+}
+
+// maxOrphanChunks bounds one sweep (a value of 1 MiB in 256-byte chunks).
+const maxOrphanChunks = 4096
 
 func (h head) String() string {
 	return fmt.Sprintf("%s%s:%d:%d:%s", headPrefix, h.gen, h.count, h.length, h.sum)
@@ -131,6 +180,7 @@ func (k *Keychain) set(c *call, key string, value []byte) error {
 		return err
 	}
 	old, oldChunked, _ := parseHead(oldRaw)
+	k.sweepPending(c, key, old.gen)
 
 	limit := k.EntryLimit
 	if (limit <= 0 || len(value) <= limit) && !strings.HasPrefix(string(value), headPrefix) {
@@ -163,11 +213,13 @@ func (k *Keychain) set(c *call, key string, value []byte) error {
 		if err := c.set(key, h.String()); err != nil {
 			// The new chunks are unreferenced; the old value stands.
 			k.deleteChunks(c, key, h)
+			_ = c.del(pendingKey(key))
 			return err
 		}
 		if oldChunked && old.gen != h.gen {
 			k.deleteChunks(c, key, old)
 		}
+		_ = c.del(pendingKey(key))
 		return nil
 	}
 }
@@ -179,11 +231,15 @@ func (k *Keychain) writeChunks(c *call, key string, value []byte, size int) (hea
 		n = 1 // an empty value that needs a head still gets one chunk
 	}
 	h := head{gen: randomHex(6), count: n, length: len(value), sum: checksum(value)}
+	if err := c.set(pendingKey(key), h.gen+":"+strconv.FormatInt(time.Now().UnixNano(), 10)); err != nil {
+		return head{}, err
+	}
 	for i := 0; i < n; i++ {
 		part := value[i*size : min((i+1)*size, len(value))]
 		if err := c.set(h.chunkKey(key, i), string(part)); err != nil {
 			h.count = i // only these exist
 			k.deleteChunks(c, key, h)
+			_ = c.del(pendingKey(key))
 			return head{}, err
 		}
 	}
@@ -206,6 +262,8 @@ func (k *Keychain) delete(c *call, key string) error {
 	if err != nil {
 		return err
 	}
+	cur, _, _ := parseHead(raw)
+	k.sweepPending(c, key, cur.gen)
 	// The head goes first: the value disappears in one step.
 	if err := c.del(key); err != nil {
 		return err

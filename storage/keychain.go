@@ -52,6 +52,9 @@ type Keychain struct {
 
 	service string
 	backend backend
+	// pendingAge is how old a chunked write's pending note must be before
+	// its chunks count as left behind by a crash (0: staleChunkWrite).
+	pendingAge time.Duration
 }
 
 // backend is the keychain itself: go-keyring's functions.
