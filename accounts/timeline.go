@@ -124,10 +124,45 @@ func (s *Service) addEntry(a *account, kind, summary string, detail map[string]a
 }
 
 func (a *account) appendEntry(e storage.TimelineEntry) {
-	a.rec.Timeline = append(a.rec.Timeline, e)
-	if n := len(a.rec.Timeline); n > TimelineLimit {
-		a.rec.Timeline = append(a.rec.Timeline[:0:0], a.rec.Timeline[n-TimelineLimit:]...)
+	tl := append(a.rec.Timeline, e)
+	// Successful exchanges repeat every refresh and say little once a few
+	// are there; failures are what support needs. Keep the last
+	// RoutineLimit successes, so a healthy account's timeline (and the
+	// records file, rewritten on every save) stays small while failures
+	// stay in view longer.
+	if routine(e) {
+		n := 0
+		for i := len(tl) - 1; i >= 0; i-- {
+			if routine(tl[i]) {
+				if n++; n > RoutineLimit {
+					tl = append(tl[:i:i], tl[i+1:]...)
+					break
+				}
+			}
+		}
 	}
+	if n := len(tl); n > TimelineLimit {
+		tl = append(tl[:0:0], tl[n-TimelineLimit:]...)
+	}
+	a.rec.Timeline = tl
+}
+
+// RoutineLimit is how many successful exchanges a timeline keeps.
+const RoutineLimit = 10
+
+// routine reports whether e is an exchange the provider answered with 2xx.
+func routine(e storage.TimelineEntry) bool {
+	if e.Kind != "exchange" || e.Detail["error"] != nil {
+		return false
+	}
+	var status int
+	switch v := e.Detail["status"].(type) {
+	case int:
+		status = v
+	case float64: // read back from JSON
+		status = int(v)
+	}
+	return status >= 200 && status < 300
 }
 
 // maxDetailBody bounds the bodies kept in a persisted timeline entry.

@@ -1,0 +1,52 @@
+package accounts
+
+import (
+	"testing"
+	"time"
+
+	"github.com/sellerconnect/sellerconnect/storage"
+)
+
+// TestTimelineKeepsFailuresOverRoutine: a healthy account's successful
+// exchanges stop at RoutineLimit, so its record stays small, while failures
+// among them stay in view.
+func TestTimelineKeepsFailuresOverRoutine(t *testing.T) {
+	a := &account{}
+	at := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	for i := 0; i < 40; i++ {
+		at = at.Add(time.Minute)
+		status := any(200)
+		if i%2 == 1 {
+			status = float64(200) // as read back from records.json
+		}
+		if i == 5 || i == 6 {
+			a.appendEntry(storage.TimelineEntry{Time: at, Kind: "exchange", Detail: map[string]any{"status": 400}})
+			continue
+		}
+		if i == 7 {
+			a.appendEntry(storage.TimelineEntry{Time: at, Kind: "error", Summary: "refused"})
+			continue
+		}
+		a.appendEntry(storage.TimelineEntry{Time: at, Kind: "exchange", Detail: map[string]any{"status": status}})
+	}
+	routineN, failures := 0, 0
+	for i, e := range a.rec.Timeline {
+		if i > 0 && e.Time.Before(a.rec.Timeline[i-1].Time) {
+			t.Fatal("entries out of order")
+		}
+		if routine(e) {
+			routineN++
+		} else {
+			failures++
+		}
+	}
+	if routineN != RoutineLimit || failures != 3 {
+		t.Fatalf("%d routine and %d failure entries; want %d and 3", routineN, failures, RoutineLimit)
+	}
+	if last := a.rec.Timeline[len(a.rec.Timeline)-1]; !last.Time.Equal(at) {
+		t.Errorf("the newest entry is not last")
+	}
+	if routine(storage.TimelineEntry{Kind: "exchange", Detail: map[string]any{"status": 200, "error": "cut short"}}) {
+		t.Error("an exchange with an error counted as routine")
+	}
+}
