@@ -637,3 +637,20 @@ func TestTokenHeldUnsavedByAnotherProcess(t *testing.T) {
 		t.Errorf("after the holder gave up: %v, want reconnect needed", err)
 	}
 }
+
+// TestRevokedApprovalSaysWhatTheProviderSaid: an approval revoked at the
+// provider ends in "reconnect needed" whose reason carries the provider's
+// own error code, for the Demo too.
+func TestRevokedApprovalSaysWhatTheProviderSaid(t *testing.T) {
+	e := newEnv(t, envOpts{timing: fastTiming(), memory: true})
+	id := e.connect("demo", "revoked-seller").ID
+	if !e.em.RevokeGrant(emulator.Demo, e.storedToken(id).RefreshToken) {
+		t.Fatal("the emulator did not know the grant")
+	}
+	err := e.svc.Refresh(bg(t), id)
+	collectErr(err)
+	a := e.status(id)
+	if a.Status != StatusReconnect || !strings.Contains(a.Reason, "invalid_grant") || a.Action == "" {
+		t.Fatalf("after revocation: %s, %q, %q (%v)", a.Status, a.Reason, a.Action, err)
+	}
+}
