@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net"
 	"strconv"
 	"strings"
 	"time"
@@ -539,7 +540,7 @@ func (s *Service) failed(a *account, p *oauth.Profile, cur *oauth.Token, err err
 		}
 		a.blocked, a.blockedStamp = true, a.stamp
 	default:
-		if rotating && oe != nil && oe.Status == 0 && (kind == oauth.KindTemporary || kind == oauth.KindCancelled) {
+		if rotating && oe != nil && oe.Status == 0 && (kind == oauth.KindTemporary || kind == oauth.KindCancelled) && !neverSent(err) {
 			// No answer: the provider may have rotated already. The next
 			// try tells; if it is refused, the reason says why.
 			a.lostAnswer = true
@@ -605,6 +606,17 @@ func (s *Service) keychainTrouble(a *account, err error, m mode) {
 	s.addEntry(a, "error", err.Error(), errorDetail(err, nil))
 	s.reschedule(a, retry)
 	s.announce(a, "")
+}
+
+// neverSent reports whether err shows the request never reached the
+// provider (no connection, no address): then nothing can have rotated.
+func neverSent(err error) bool {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return true
+	}
+	var dns *net.DNSError
+	return errors.As(err, &dns)
 }
 
 func (s *Service) blockedError(a *account) error {

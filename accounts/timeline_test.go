@@ -1,9 +1,13 @@
 package accounts
 
 import (
+	"io"
+	"net"
+	"net/http"
 	"testing"
 	"time"
 
+	"github.com/sellerconnect/sellerconnect/oauth"
 	"github.com/sellerconnect/sellerconnect/storage"
 )
 
@@ -48,5 +52,23 @@ func TestTimelineKeepsFailuresOverRoutine(t *testing.T) {
 	}
 	if routine(storage.TimelineEntry{Kind: "exchange", Detail: map[string]any{"status": 200, "error": "cut short"}}) {
 		t.Error("an exchange with an error counted as routine")
+	}
+}
+
+// TestNeverSent: a refused connection or an unknown host means the request
+// did not reach the provider; a dropped connection may have.
+func TestNeverSent(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens there now
+	_, refused := http.Get("http://" + addr + "/token")
+	if refused == nil || !neverSent(&oauth.Error{Kind: oauth.KindTemporary, Err: refused}) {
+		t.Errorf("connection refused not recognised: %v", refused)
+	}
+	if neverSent(&oauth.Error{Kind: oauth.KindTemporary, Err: io.ErrUnexpectedEOF}) {
+		t.Error("a dropped answer counted as never sent")
 	}
 }
