@@ -141,6 +141,24 @@ func (e *env) open() {
 	e.svc = svc
 }
 
+// second opens another service on the same data directory and keychain,
+// as a second process would; its texts join the redaction corpus when the
+// test ends.
+func (e *env) second() *Service {
+	e.t.Helper()
+	other, err := New(e.cfg)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(func() {
+		collectErr(other.Close())
+		r := other.Report()
+		js, _ := r.JSON()
+		collect(r.Text(), string(js))
+	})
+	return other
+}
+
 // harvest collects every text the service can show.
 func (e *env) harvest() {
 	r := e.svc.Report()

@@ -48,16 +48,7 @@ func TestTokenWaitsForARefreshInFlight(t *testing.T) {
 	e := newEnv(t, envOpts{timing: fastTiming()})
 	id := e.connect("demo", "inflight-seller").ID
 	ctx := bg(t)
-	other, err := New(e.cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		collectErr(other.Close())
-		r := other.Report()
-		js, _ := r.JSON()
-		collect(r.Text(), string(js))
-	}()
+	other := e.second()
 	old, err := other.Token(ctx, id) // the other process holds the token in memory
 	if err != nil {
 		t.Fatal(err)
@@ -579,16 +570,7 @@ func TestTokenHeldUnsavedByAnotherProcess(t *testing.T) {
 	e := newEnv(t, envOpts{timing: fastTiming()})
 	id := e.connect("demo", "elsewhere-seller").ID
 	ctx := bg(t)
-	other, err := New(e.cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		collectErr(other.Close())
-		r := other.Report()
-		js, _ := r.JSON()
-		collect(r.Text(), string(js))
-	}()
+	other := e.second()
 	if _, err := other.Token(ctx, id); err != nil {
 		t.Fatal(err)
 	}

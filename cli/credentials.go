@@ -20,11 +20,7 @@ func (r *runner) cmdCredentials(args []string) int {
 	if done {
 		return code
 	}
-	s, err := r.openUsable()
-	if err != nil {
-		return r.fail(err, "")
-	}
-	info, err := findProvider(s.svc, pos[0])
+	s, info, err := r.openProvider(pos[0])
 	if err != nil {
 		return r.fail(err, "")
 	}

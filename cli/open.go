@@ -94,6 +94,16 @@ func (r *runner) openAccount(name string) (*session, accounts.Account, error) {
 	return s, a, err
 }
 
+// openProvider is openUsable, then the provider id names.
+func (r *runner) openProvider(id string) (*session, accounts.ProviderInfo, error) {
+	s, err := r.openUsable()
+	if err != nil {
+		return nil, accounts.ProviderInfo{}, err
+	}
+	p, err := findProvider(s.svc, id)
+	return s, p, err
+}
+
 func (r *runner) open(writes bool) (*session, error) {
 	dir, err := r.dataDir()
 	if err != nil {
