@@ -99,10 +99,7 @@ func (d *dialect) demoToken(rc *reqCtx) reply {
 		if f.Has("scope") {
 			scopes = strings.Fields(f.Get("scope"))
 		}
-		g := d.beginRefresh(tok)
-		defer d.endRefresh(g)
-		rc.delay()
-		t, fail := d.refreshGrant(tok, cid, scopes)
+		t, fail := d.refreshFor(rc, tok, cid, scopes)
 		switch fail {
 		case failNone:
 			return scopedReply(t)

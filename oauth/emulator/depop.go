@@ -88,10 +88,7 @@ func (d *dialect) depopToken(rc *reqCtx) reply {
 		if tok == "" {
 			return depopError(http.StatusBadRequest, "invalid_request", "refresh_token is required")
 		}
-		g := d.beginRefresh(tok)
-		defer d.endRefresh(g)
-		rc.delay()
-		t, fail := d.refreshGrant(tok, cid, nil)
+		t, fail := d.refreshFor(rc, tok, cid, nil)
 		if fail != failNone {
 			return depopError(http.StatusUnauthorized, "invalid_refresh_token", "Invalid refresh token")
 		}

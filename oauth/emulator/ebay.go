@@ -88,10 +88,7 @@ func (d *dialect) ebayToken(rc *reqCtx) reply {
 				return oauthError(http.StatusBadRequest, "invalid_scope", "The requested scope is invalid, unknown, malformed, or exceeds the scope granted to the client")
 			}
 		}
-		g := d.beginRefresh(tok)
-		defer d.endRefresh(g)
-		rc.delay()
-		t, fail := d.refreshGrant(tok, id, scopes)
+		t, fail := d.refreshFor(rc, tok, id, scopes)
 		switch fail {
 		case failNone:
 			// No rotation: no refresh_token in the answer.

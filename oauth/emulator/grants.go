@@ -313,6 +313,16 @@ func (d *dialect) endRefresh(g *grant) {
 	d.mu.Unlock()
 }
 
+// refreshFor runs the refresh grant for a request: counted in flight while
+// it runs (so racing refreshes of one grant are seen), after the request's
+// injected delay.
+func (d *dialect) refreshFor(rc *reqCtx, tok, clientID string, scopes []string) (tokens, failure) {
+	g := d.beginRefresh(tok)
+	defer d.endRefresh(g)
+	rc.delay()
+	return d.refreshGrant(tok, clientID, scopes)
+}
+
 // refreshGrant runs the refresh grant. scopes nil means the consented ones.
 func (d *dialect) refreshGrant(tok, clientID string, scopes []string) (tokens, failure) {
 	d.mu.Lock()

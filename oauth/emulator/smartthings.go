@@ -86,10 +86,7 @@ func (d *dialect) smartthingsToken(rc *reqCtx) reply {
 		if !f.Has("client_id") {
 			return oauthError(http.StatusBadRequest, "invalid_request", "Missing client_id")
 		}
-		g := d.beginRefresh(tok)
-		defer d.endRefresh(g)
-		rc.delay()
-		t, fail := d.refreshGrant(tok, id, nil)
+		t, fail := d.refreshFor(rc, tok, id, nil)
 		if fail != failNone {
 			return oauthError(http.StatusBadRequest, "invalid_grant", "Invalid refresh token")
 		}

@@ -63,10 +63,7 @@ func (d *dialect) vaultistToken(rc *reqCtx) reply {
 		if json.NewDecoder(r.Body).Decode(&body) != nil || body.RefreshToken == "" {
 			return oauthError(http.StatusBadRequest, "invalid_request", "Missing refresh token.")
 		}
-		g := d.beginRefresh(body.RefreshToken)
-		defer d.endRefresh(g)
-		rc.delay()
-		t, fail := d.refreshGrant(body.RefreshToken, clientID, nil)
+		t, fail := d.refreshFor(rc, body.RefreshToken, clientID, nil)
 		if fail != failNone {
 			return oauthError(http.StatusBadRequest, "invalid_grant", "Refresh token has expired or is invalid.")
 		}
