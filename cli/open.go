@@ -68,9 +68,6 @@ func (s *session) usable() error {
 		advice: fmt.Sprintf("Fix or remove the file in %s, then try again.", providersDir(s.dir))}
 }
 
-// open resolves the data directory and opens the accounts service on it.
-// writes says whether the command may change anything: such commands check
-// the directory is writable first so they fail before touching anything.
 // openUsable opens the data directory for a command that may write, and
 // checks the service can work there.
 func (r *runner) openUsable() (*session, error) {
@@ -104,6 +101,9 @@ func (r *runner) openProvider(id string) (*session, accounts.ProviderInfo, error
 	return s, p, err
 }
 
+// open resolves the data directory and opens the accounts service on it.
+// writes says whether the command may change anything: such commands check
+// the directory is writable first so they fail before touching anything.
 func (r *runner) open(writes bool) (*session, error) {
 	dir, err := r.dataDir()
 	if err != nil {
