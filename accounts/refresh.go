@@ -74,9 +74,7 @@ func (s *Service) obtain(ctx context.Context, a *account, m mode, since time.Tim
 
 // rotates reports whether provider rotates refresh tokens.
 func (s *Service) rotates(provider string) bool {
-	s.catMu.RLock()
-	p, ok := s.catalog.Get(provider)
-	s.catMu.RUnlock()
+	p, ok := s.lookup(provider)
 	return ok && p.Rotation == oauth.RotationRotate
 }
 

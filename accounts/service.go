@@ -259,12 +259,18 @@ var ErrNotFound = errors.New("account not found")
 // Is makes errors.Is(err, ErrNotFound) true.
 func (e *NotFoundError) Is(target error) bool { return target == ErrNotFound }
 
+// lookup finds a provider in the catalog as it stands (provider files can
+// be reloaded while the service runs).
+func (s *Service) lookup(id string) (*oauth.Profile, bool) {
+	s.catMu.RLock()
+	defer s.catMu.RUnlock()
+	return s.catalog.Get(id)
+}
+
 // profile returns the provider's profile, rebased to the demo marketplace
 // for the demo.
 func (s *Service) profile(id string) (*oauth.Profile, error) {
-	s.catMu.RLock()
-	p, ok := s.catalog.Get(id)
-	s.catMu.RUnlock()
+	p, ok := s.lookup(id)
 	if !ok {
 		return nil, &oauth.Error{Kind: oauth.KindConfig, Op: "profile",
 			Description: fmt.Sprintf("provider %q is not in the catalog", id),
@@ -385,9 +391,7 @@ func (s *Service) credentials(p *oauth.Profile) (oauth.Credentials, error) {
 // the rest in the settings file. An empty value clears a setting. Accounts
 // of the provider that showed wrong app credentials are retried.
 func (s *Service) SetProviderSettings(provider string, values map[string]string) error {
-	s.catMu.RLock()
-	p, ok := s.catalog.Get(provider)
-	s.catMu.RUnlock()
+	p, ok := s.lookup(provider)
 	if !ok {
 		return fmt.Errorf("unknown provider %q", provider)
 	}
