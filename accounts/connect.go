@@ -51,7 +51,7 @@ func (s *Service) Connect(ctx context.Context, req ConnectRequest) (Account, err
 	}
 	// Refuse early when the keychain cannot take the token: connecting and
 	// then losing the grant would waste the seller's consent.
-	if err := s.probeSecrets(); err != nil {
+	if err := s.CheckKeychain(); err != nil {
 		return Account{}, err
 	}
 	// The exchanges are collected and go to the account's timeline once it
@@ -171,9 +171,11 @@ func (s *Service) Connect(ctx context.Context, req ConnectRequest) (Account, err
 	return s.view(a, s.clock.Now(), true), nil
 }
 
-// probeSecrets checks the secret store answers (the keychain may be
-// missing or locked) with a read of a key that need not exist.
-func (s *Service) probeSecrets() error {
+// CheckKeychain checks the secret store answers (the keychain may be
+// missing or locked): a write, read and delete where the store can probe,
+// else a read of a key that need not exist. Faces call it before asking
+// the seller for anything that would be wasted without it.
+func (s *Service) CheckKeychain() error {
 	if p, ok := s.secrets.(interface{ Probe() error }); ok {
 		return p.Probe()
 	}

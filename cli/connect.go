@@ -11,7 +11,6 @@ import (
 
 	"github.com/sellerconnect/sellerconnect/accounts"
 	"github.com/sellerconnect/sellerconnect/oauth"
-	"github.com/sellerconnect/sellerconnect/storage"
 )
 
 // lineReader reads stdin line by line for every prompt of one command, so
@@ -62,7 +61,7 @@ func (r *runner) cmdConnect(args []string) int {
 	// Check the keychain before the seller consents: a grant that cannot be
 	// saved is a wasted consent. First, too, because the app credentials
 	// live there: an unavailable keychain is not "credentials missing".
-	if err := storage.NewKeychain(s.dir).Probe(); err != nil {
+	if err := s.svc.CheckKeychain(); err != nil {
 		return r.fail(err, "")
 	}
 	if len(info.MissingSettings) > 0 {

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-
-	"github.com/sellerconnect/sellerconnect/storage"
 )
 
 // cmdCredentials enters a provider's app credentials (client id and secret,
@@ -30,7 +28,7 @@ func (r *runner) cmdCredentials(args []string) int {
 		return ExitOK
 	}
 	// Secrets are kept in the keychain: without one nothing can be saved.
-	if err := storage.NewKeychain(s.dir).Probe(); err != nil {
+	if err := s.svc.CheckKeychain(); err != nil {
 		return r.fail(err, "")
 	}
 	in := r.lines()
