@@ -22,11 +22,12 @@ import (
 	ss "github.com/zalando/go-keyring/secret_service"
 )
 
-// The crash test: a child process writes secrets (chunked, as on Windows)
-// and records in a loop, announcing each write before and after; the parent
+// The crash test: a child process saves tokens (two-phase through Tokens,
+// chunked in the keychain as on Windows) and writes account records in the
+// database in a loop, announcing each write before and after; the parent
 // kills it with SIGKILL at random moments and checks that every account's
-// secret and record is intact and is the version last completed or the one
-// in flight: never a mix, never a loss.
+// row and secret agree and are the version last completed or the one in
+// flight: never a mix, never a row without its secret, never a loss.
 
 const (
 	crashAccounts = 3
@@ -84,11 +85,12 @@ func crashChild() int {
 	k := NewKeychain(dir)
 	k.EntryLimit = crashLimit
 	k.Timeout = 30 * time.Second // a loaded machine is not a hung keychain
-	recs, err := OpenRecords(dir)
+	db, err := OpenDB(dir)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
+	toks := &Tokens{DB: db, Secrets: k}
 	// Connect to the keychain before saying ready (a read of another
 	// service's entry): a kill is meant for the writes, not the D-Bus
 	// handshake, and the connection is made while the parent checks.
@@ -103,22 +105,21 @@ func crashChild() int {
 		i, v := q/2%crashAccounts, start+(q-pos)/(2*crashAccounts)
 		if q%2 == 0 {
 			fmt.Fprintf(out, "b s %d %d\n", i, v)
-			if err := k.Set("account:"+crashID(i), crashSecret(i, v)); err != nil {
-				fmt.Fprintln(os.Stderr, "child set:", err)
+			if err := toks.Begin(crashID(i), "r"); err != nil {
+				fmt.Fprintln(os.Stderr, "child begin:", err)
+				return 1
+			}
+			if _, err := toks.Save(crashID(i), crashSecret(i, v)); err != nil {
+				fmt.Fprintln(os.Stderr, "child save:", err)
 				return 1
 			}
 			fmt.Fprintf(out, "d s %d %d\n", i, v)
 			continue
 		}
 		fmt.Fprintf(out, "b r %d %d\n", i, v)
-		err := recs.Update(func(rs []Record) ([]Record, error) {
-			for j := range rs {
-				if rs[j].ID == crashID(i) {
-					rs[j] = crashRecord(i, v)
-				}
-			}
-			return rs, nil
-		})
+		r := crashRecord(i, v)
+		_, err := db.UpdateAccounts(map[string]RecordUpdate{r.ID: {Record: &r,
+			Entries: []TimelineEntry{{Time: r.CreatedAt, Kind: "note", Summary: r.DisplayName}}}}, TimelineKeep{All: 5})
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "child update:", err)
 			return 1
@@ -132,6 +133,8 @@ type progress struct {
 	done     [2][crashAccounts]int // [secret, record][account]: last completed version
 	inflight [2][crashAccounts]int // begun and not announced done; -1 none
 	maxV     int
+
+	adopted, interrupted int // what Load reconciled
 }
 
 // line folds in one announcement and returns its kind (0 secret, 1
@@ -158,28 +161,21 @@ func (p *progress) line(l string) (kind int, begun bool) {
 
 func TestCrashLosesNothing(t *testing.T) {
 	k, dir := testKeychain(t)
-	recs, err := OpenRecords(dir)
+	db, err := OpenDB(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer db.Close()
+	toks := &Tokens{DB: db, Secrets: k}
 	// Version 0 of everything exists before the first child starts.
 	var p progress
+	k.EntryLimit = crashLimit
 	for i := 0; i < crashAccounts; i++ {
-		k.EntryLimit = crashLimit
-		if err := k.Set("account:"+crashID(i), crashSecret(i, 0)); err != nil {
+		r := crashRecord(i, 0)
+		if err := toks.Create(r, crashSecret(i, 0), []TimelineEntry{{Time: r.CreatedAt, Kind: "note", Summary: r.DisplayName}}, TimelineKeep{}); err != nil {
 			t.Fatal(err)
 		}
 		p.inflight[0][i], p.inflight[1][i] = -1, -1
-	}
-	err = recs.Update(func([]Record) ([]Record, error) {
-		var rs []Record
-		for i := 0; i < crashAccounts; i++ {
-			rs = append(rs, crashRecord(i, 0))
-		}
-		return rs, nil
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1))
@@ -261,7 +257,7 @@ func TestCrashLosesNothing(t *testing.T) {
 			go func() { started <- startCrashChild(t, dir) }()
 		}
 		t1 := time.Now()
-		checkAfterCrash(t, n, k, recs, &p)
+		checkAfterCrash(t, n, toks, &p)
 		tCheck += time.Since(t1)
 		if n+1 < kills {
 			next = <-started
@@ -270,8 +266,9 @@ func TestCrashLosesNothing(t *testing.T) {
 	t.Logf("survived %d SIGKILLs (%d writes cut mid-way; up to version %d) in %s, checks %s",
 		kills, mid, p.maxV, time.Since(start).Round(time.Millisecond), tCheck.Round(time.Millisecond))
 	for i := 0; i < crashAccounts; i++ {
-		t.Logf("account %d: %d secret writes and %d record writes cut mid-way", i, cut[0][i], cut[1][i])
+		t.Logf("account %d: %d token saves and %d record writes cut mid-way", i, cut[0][i], cut[1][i])
 	}
+	t.Logf("after the kills: %d rotated tokens adopted from the keychain, %d refreshes found cut short", p.adopted, p.interrupted)
 	t.Logf("a secret write takes about %s here, a record write %s", took[0].Round(time.Millisecond), took[1].Round(time.Millisecond))
 	if n, err := keychainEntries(k.Service()); err == nil {
 		inUse := crashAccounts * (1 + (8192+crashLimit-1)/crashLimit)
@@ -313,42 +310,51 @@ func startCrashChild(t *testing.T, dir string) *crashProc {
 }
 
 // checkAfterCrash verifies every account and folds the truth back into p.
-func checkAfterCrash(t *testing.T, n int, k *Keychain, recs *Records, p *progress) {
+func checkAfterCrash(t *testing.T, n int, toks *Tokens, p *progress) {
 	t.Helper()
 	allowed := func(kind, i, got int) bool {
 		return got == p.done[kind][i] || (p.inflight[kind][i] >= 0 && got == p.inflight[kind][i])
 	}
 	// The secrets are read side by side: the reads are the same, only sooner.
-	var secrets [crashAccounts][]byte
+	var loaded [crashAccounts]Loaded
 	var errs [crashAccounts]error
 	var wg sync.WaitGroup
 	for i := 0; i < crashAccounts; i++ {
-		wg.Go(func() { secrets[i], errs[i] = k.Get("account:" + crashID(i)) })
+		wg.Go(func() { loaded[i], errs[i] = toks.Load(crashID(i)) })
 	}
 	wg.Wait()
 	for i := 0; i < crashAccounts; i++ {
-		s, err := secrets[i], errs[i]
+		l, err := loaded[i], errs[i]
 		if err != nil {
-			t.Fatalf("kill %d: account %d's secret is unreadable: %v", n, i, err)
+			t.Fatalf("kill %d: account %d's token is unreadable: %v", n, i, err)
 		}
-		si, sv, ok := parseSecretVersion(s)
+		si, sv, ok := parseSecretVersion(l.Value)
 		if !ok || si != i {
-			t.Fatalf("kill %d: account %d's secret is a mix or damaged (%d bytes)", n, i, len(s))
+			t.Fatalf("kill %d: account %d's secret is a mix or damaged (%d bytes)", n, i, len(l.Value))
 		}
 		if !allowed(0, i, sv) {
 			t.Fatalf("kill %d: account %d's secret is version %d; want %d or in-flight %d",
 				n, i, sv, p.done[0][i], p.inflight[0][i])
 		}
+		if l.State.Pending != 0 {
+			t.Fatalf("kill %d: account %d still has a pending generation after Load", n, i)
+		}
+		if l.Adopted {
+			p.adopted++
+		}
+		if l.Interrupted {
+			p.interrupted++
+		}
 		p.done[0][i], p.inflight[0][i] = sv, -1
 	}
-	rs, err := recs.Load()
+	rows, err := toks.DB.Accounts()
 	if err != nil {
-		t.Fatalf("kill %d: records unreadable: %v", n, err)
+		t.Fatalf("kill %d: accounts unreadable: %v", n, err)
 	}
-	if len(rs) != crashAccounts {
-		t.Fatalf("kill %d: %d records, want %d", n, len(rs), crashAccounts)
+	if len(rows) != crashAccounts {
+		t.Fatalf("kill %d: %d accounts, want %d", n, len(rows), crashAccounts)
 	}
-	for i, r := range rs {
+	for i, r := range rows {
 		var ri, rv int
 		if _, err := fmt.Sscanf(r.DisplayName, "shop %d version %d", &ri, &rv); err != nil || ri != i || r.ID != crashID(i) {
 			t.Fatalf("kill %d: record %d is damaged: %q", n, i, r.DisplayName)
@@ -361,9 +367,13 @@ func checkAfterCrash(t *testing.T, n int, k *Keychain, recs *Records, p *progres
 				n, i, rv, p.done[1][i], p.inflight[1][i])
 		}
 		p.done[1][i], p.inflight[1][i] = rv, -1
+		tl, err := toks.DB.Timeline(r.ID)
+		if err != nil || len(tl) == 0 || tl[len(tl)-1].Summary != r.DisplayName {
+			t.Fatalf("kill %d: account %d's timeline does not end with its record's write (%v)", n, i, err)
+		}
 	}
-	if m, _ := globCorrupt(recs.Path()); len(m) != 0 {
-		t.Fatalf("kill %d: a records backup appeared: %v", n, m)
+	if m, _ := globCorrupt(toks.DB.Path()); len(m) != 0 {
+		t.Fatalf("kill %d: a database backup appeared: %v", n, m)
 	}
 }
 

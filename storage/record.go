@@ -51,4 +51,7 @@ type TimelineEntry struct {
 	// Detail carries the redacted exchange (method, URL, headers, bodies,
 	// status, latency) or error fields, as JSON.
 	Detail map[string]any `json:"detail,omitempty"`
+	// Routine marks a successful exchange, of which a timeline keeps fewer
+	// (see TimelineKeep). Kept in its own column.
+	Routine bool `json:"-"`
 }

@@ -1,0 +1,293 @@
+package storage
+
+import (
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// ErrNoAccount is returned for a change to an account that is no longer in
+// the database (another process disconnected it).
+var ErrNoAccount = errors.New("the account is no longer in the database")
+
+// ErrAccountExists is returned when inserting an id that is taken.
+var ErrAccountExists = errors.New("an account with this id exists already")
+
+// Row is an account's row: its record and the bookkeeping of its token.
+// The keychain holds the token under the account and Generation; Pending,
+// when higher, is a generation a refresh was about to write (it names the
+// refresh in flight, and a crash leaves it behind). Sync is a marker the
+// accounts service compares to learn, without reading the keychain, that
+// another process changed the token. Version goes up with every write.
+type Row struct {
+	Record
+	Version    int64
+	Generation int64
+	Pending    int64
+	Sync       string
+}
+
+// TokenState is a row's token bookkeeping.
+type TokenState struct {
+	Generation int64
+	Pending    int64
+	Sync       string
+	Version    int64
+}
+
+// TimelineKeep bounds a timeline: the newest All entries, of which at most
+// Routine are routine (successful exchanges repeat every refresh).
+type TimelineKeep struct{ All, Routine int }
+
+func encodeRecord(r Record) (string, error) {
+	r.Timeline = nil
+	b, err := json.Marshal(r)
+	return string(b), err
+}
+
+func insertAccount(tx *sql.Tx, r Record, gen int64, sync string) error {
+	if r.ID == "" {
+		return errors.New("storage: account without an id")
+	}
+	data, err := encodeRecord(r)
+	if err != nil {
+		return err
+	}
+	_, err = tx.Exec(`INSERT INTO accounts(id, provider, generation, sync, data) VALUES(?, ?, ?, ?, ?)`, r.ID, r.Provider, gen, sync, data)
+	if isConstraint(err) {
+		return fmt.Errorf("account %s: %w", r.ID, ErrAccountExists)
+	}
+	return err
+}
+
+func insertEntries(tx *sql.Tx, id string, entries []TimelineEntry) error {
+	for _, e := range entries {
+		b, err := json.Marshal(e)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(`INSERT INTO timeline(account_id, routine, entry) VALUES(?, ?, ?)`, id, e.Routine, string(b)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// trimTimeline keeps the newest entries within keep.
+func trimTimeline(tx *sql.Tx, id string, keep TimelineKeep) error {
+	if keep.Routine > 0 {
+		if _, err := tx.Exec(`DELETE FROM timeline WHERE account_id = ?1 AND routine = 1 AND seq <
+			(SELECT seq FROM timeline WHERE account_id = ?1 AND routine = 1 ORDER BY seq DESC LIMIT 1 OFFSET ?2)`, id, keep.Routine-1); err != nil {
+			return err
+		}
+	}
+	if keep.All > 0 {
+		if _, err := tx.Exec(`DELETE FROM timeline WHERE account_id = ?1 AND seq <
+			(SELECT seq FROM timeline WHERE account_id = ?1 ORDER BY seq DESC LIMIT 1 OFFSET ?2)`, id, keep.All-1); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+const rowColumns = `id, version, generation, pending, sync, data`
+
+func scanRow(sc interface{ Scan(...any) error }) (Row, error) {
+	var r Row
+	var id, data string
+	if err := sc.Scan(&id, &r.Version, &r.Generation, &r.Pending, &r.Sync, &data); err != nil {
+		return Row{}, err
+	}
+	if err := json.Unmarshal([]byte(data), &r.Record); err != nil {
+		return Row{}, fmt.Errorf("account %s: the stored record is damaged: %w", id, err)
+	}
+	r.ID = id
+	return r, nil
+}
+
+// Accounts returns every account's row (without timelines), by id.
+func (d *DB) Accounts() ([]Row, error) {
+	rows, err := d.sql.Query(`SELECT ` + rowColumns + ` FROM accounts ORDER BY id`)
+	if err != nil {
+		return nil, d.classify(err)
+	}
+	defer rows.Close()
+	var out []Row
+	for rows.Next() {
+		r, err := scanRow(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// Account returns one account's row; ok is false when there is none.
+func (d *DB) Account(id string) (Row, bool, error) {
+	r, err := scanRow(d.sql.QueryRow(`SELECT `+rowColumns+` FROM accounts WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Row{}, false, nil
+	}
+	if err != nil {
+		return Row{}, false, d.classify(err)
+	}
+	return r, true, nil
+}
+
+// AccountIDs returns the ids of every account.
+func (d *DB) AccountIDs() ([]string, error) {
+	rows, err := d.sql.Query(`SELECT id FROM accounts ORDER BY id`)
+	if err != nil {
+		return nil, d.classify(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+// InsertAccount adds a new account whose token the keychain holds at gen,
+// with its first timeline entries, in one transaction. It fails with
+// ErrAccountExists when the id is taken.
+func (d *DB) InsertAccount(r Record, gen int64, sync string, entries []TimelineEntry, keep TimelineKeep) error {
+	return d.tx(func(tx *sql.Tx) error {
+		if err := insertAccount(tx, r, gen, sync); err != nil {
+			return err
+		}
+		if err := insertEntries(tx, r.ID, entries); err != nil {
+			return err
+		}
+		return trimTimeline(tx, r.ID, keep)
+	})
+}
+
+// TokenState returns the account's token bookkeeping. It wraps
+// ErrNoAccount when the account is gone.
+func (d *DB) TokenState(id string) (TokenState, error) {
+	var ts TokenState
+	err := d.sql.QueryRow(`SELECT generation, pending, sync, version FROM accounts WHERE id = ?`, id).
+		Scan(&ts.Generation, &ts.Pending, &ts.Sync, &ts.Version)
+	if errors.Is(err, sql.ErrNoRows) {
+		return TokenState{}, fmt.Errorf("account %s: %w", id, ErrNoAccount)
+	}
+	if err != nil {
+		return TokenState{}, d.classify(err)
+	}
+	return ts, nil
+}
+
+// SetTokenState records the account's token bookkeeping. The caller holds
+// the account's lock. It wraps ErrNoAccount when the account is gone: a
+// process holding a stale copy cannot bring it back.
+func (d *DB) SetTokenState(id string, gen, pending int64, sync string) error {
+	return d.tx(func(tx *sql.Tx) error {
+		res, err := tx.Exec(`UPDATE accounts SET generation = ?, pending = ?, sync = ?, version = version + 1 WHERE id = ?`, gen, pending, sync, id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("account %s: %w", id, ErrNoAccount)
+		}
+		return nil
+	})
+}
+
+// RecordUpdate is a change to one account: its record (nil: unchanged) and
+// timeline entries to append.
+type RecordUpdate struct {
+	Record  *Record
+	Entries []TimelineEntry
+}
+
+// UpdateAccounts writes records and appends timeline entries, all in one
+// transaction. It only updates: an account that is no longer in the
+// database is not written and its id is returned in gone.
+func (d *DB) UpdateAccounts(updates map[string]RecordUpdate, keep TimelineKeep) (gone []string, err error) {
+	err = d.tx(func(tx *sql.Tx) error {
+		gone = gone[:0]
+		upd, err := tx.Prepare(`UPDATE accounts SET data = ?, version = version + 1 WHERE id = ?`)
+		if err != nil {
+			return err
+		}
+		defer upd.Close()
+		exists, err := tx.Prepare(`SELECT 1 FROM accounts WHERE id = ?`)
+		if err != nil {
+			return err
+		}
+		defer exists.Close()
+		for id, u := range updates {
+			if u.Record != nil {
+				data, err := encodeRecord(*u.Record)
+				if err != nil {
+					return err
+				}
+				res, err := upd.Exec(data, id)
+				if err != nil {
+					return err
+				}
+				if n, _ := res.RowsAffected(); n == 0 {
+					gone = append(gone, id)
+					continue
+				}
+			} else if err := exists.QueryRow(id).Scan(new(int)); errors.Is(err, sql.ErrNoRows) {
+				gone = append(gone, id)
+				continue
+			} else if err != nil {
+				return err
+			}
+			if len(u.Entries) > 0 {
+				if err := insertEntries(tx, id, u.Entries); err != nil {
+					return err
+				}
+				if err := trimTimeline(tx, id, keep); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	return gone, err
+}
+
+// DeleteAccount removes the account and its timeline. Removing one that is
+// gone already is not an error.
+func (d *DB) DeleteAccount(id string) error {
+	return d.tx(func(tx *sql.Tx) error {
+		if _, err := tx.Exec(`DELETE FROM accounts WHERE id = ?`, id); err != nil {
+			return err
+		}
+		_, err := tx.Exec(`DELETE FROM timeline WHERE account_id = ?`, id)
+		return err
+	})
+}
+
+// Timeline returns the account's timeline, oldest first.
+func (d *DB) Timeline(id string) ([]TimelineEntry, error) {
+	rows, err := d.sql.Query(`SELECT entry FROM timeline WHERE account_id = ? ORDER BY seq`, id)
+	if err != nil {
+		return nil, d.classify(err)
+	}
+	defer rows.Close()
+	var out []TimelineEntry
+	for rows.Next() {
+		var raw string
+		if err := rows.Scan(&raw); err != nil {
+			return nil, err
+		}
+		var e TimelineEntry
+		if err := json.NewDecoder(strings.NewReader(raw)).Decode(&e); err != nil {
+			continue // one damaged entry does not hide the rest
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
