@@ -22,9 +22,13 @@ type account struct {
 	flight chan struct{}
 
 	mu  sync.Mutex
-	rec storage.Record
-	tok *oauth.Token // newest token known (nil until read from the keychain)
-	// stamp is the sync stamp that matched tok when it was read or saved.
+	rec storage.Record // its Timeline is unused: the store keeps it
+	ver int64          // the row's version when read
+	// entries are timeline entries not yet written to the store.
+	entries []storage.TimelineEntry
+	tok     *oauth.Token // newest token known (nil until read from the keychain)
+	// stamp is the store's token stamp (generation and marker) that
+	// matched tok when it was read or saved.
 	stamp string
 	// unsaved: tok is newer than the keychain's copy (the keychain refused it).
 	unsaved      bool
@@ -47,6 +51,10 @@ type account struct {
 	lostAnswer bool
 	// lostUnsaved: the previous run closed with a rotated token unsaved.
 	lostUnsaved bool
+	// interrupted: a refresh was begun and its answer never saved (the
+	// process doing it was stopped), so a rotating provider may have
+	// replaced the token held.
+	interrupted bool
 	removed     bool
 
 	// secrets this account has held, for scrubbing text (newest last).
@@ -170,9 +178,21 @@ func (s *Service) view(a *account, now time.Time, timeline bool) Account {
 		acc.LastError = &e
 	}
 	if timeline {
-		acc.Timeline = append([]storage.TimelineEntry(nil), a.rec.Timeline...)
+		acc.Timeline = append([]storage.TimelineEntry(nil), a.entries...)
 	}
 	return acc
+}
+
+// detailed is the view with the whole timeline: what the store holds
+// (written by any process), then what this process has not written yet.
+func (s *Service) detailed(a *account, now time.Time) Account {
+	stored, err := s.store.Timeline(a.id)
+	if err != nil {
+		s.logf("account %s: reading its timeline: %v", a.id, err)
+	}
+	v := s.view(a, now, true)
+	v.Timeline = append(stored, v.Timeline...)
+	return v
 }
 
 const dateLayout = "2 Jan 2006"

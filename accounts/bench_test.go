@@ -350,29 +350,25 @@ func seedOne(client *oauth.Client, hc *http.Client, p *oauth.Profile, creds oaut
 // benchID is the id of seeded account i.
 func benchID(i int) string { return fmt.Sprintf("demo-%06x", i) }
 
-// adopt writes records and secrets for tokens as an earlier run of the
-// service would have left them.
-func adopt(b *testing.B, recs *storage.Records, secrets SecretStore, tm Timing, toks []*oauth.Token, created time.Time) {
+// adopt stores accounts and their tokens as an earlier run of the service
+// would have left them.
+func adopt(b *testing.B, store Store, tm Timing, toks []*oauth.Token, created time.Time) {
 	b.Helper()
-	list := make([]storage.Record, len(toks))
 	for i, tok := range toks {
 		id := benchID(i)
 		raw, err := json.Marshal(tok)
 		if err != nil {
 			b.Fatal(err)
 		}
-		if err := secrets.Set(tokenKey(id), raw); err != nil {
-			b.Fatal(err)
-		}
-		list[i] = storage.Record{
+		r := storage.Record{
 			ID: id, Provider: demoProvider, DisplayName: fmt.Sprintf("bench-seller-%05d", i),
 			Scopes: tok.Scopes, AccessExpiry: tok.Expiry, RefreshExpiry: tok.RefreshExpiry,
 			ConsentAt: tok.ConsentAt, CreatedAt: created, LastRefresh: tok.IssuedAt,
 			NextRefresh: tm.refreshAt(id, tok), Status: string(StatusConnected),
 		}
-	}
-	if err := recs.Update(func([]storage.Record) ([]storage.Record, error) { return list, nil }); err != nil {
-		b.Fatal(err)
+		if err := store.CreateAccount(r, raw, nil, timelineKeep); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
 
@@ -382,16 +378,9 @@ func benchConfig(b *testing.B, dir, emURL string, secrets SecretStore, clock Clo
 	if len(errs) > 0 {
 		b.Fatal(errs)
 	}
-	recs, err := storage.OpenRecords(dir)
-	if err != nil {
-		b.Fatal(err)
-	}
-	settings, err := storage.OpenSettings(dir)
-	if err != nil {
-		b.Fatal(err)
-	}
+	db := openDB(b, dir)
 	return Config{
-		DataDir: dir, Catalog: cat, Secrets: secrets, Records: recs, Settings: settings,
+		DataDir: dir, Catalog: cat, Secrets: secrets, Store: storage.NewStore(db, secrets), Settings: db.Settings(),
 		Clock: clock, Timing: tm, AppVersion: "bench",
 		Endpoints: map[string]string{demoProvider: emURL + "/demo"},
 	}
@@ -514,7 +503,7 @@ type benchResult struct {
 	// accepts once the client stopped (the service: after Close).
 	lost    int
 	lostWhy map[string]int
-	// The service's timeline entries per account and records file size.
+	// The service's timeline entries per account and database size.
 	entries     float64
 	recordsSize int64
 	// Round trips of the refresh requests, and the most in flight at once.
@@ -551,7 +540,7 @@ func (r benchResult) print(prefix string) {
 	fmt.Printf("%smemory per account: %.0f bytes\n", prefix, r.memPerAcct)
 	fmt.Printf("%s(measured after %.1f refreshes per account", prefix, float64(r.refreshes)/benchAccounts)
 	if r.entries > 0 {
-		fmt.Printf("; %.1f timeline entries per account, records file %.1f MB", r.entries, float64(r.recordsSize)/1e6)
+		fmt.Printf("; %.1f timeline entries per account, database %.1f MB", r.entries, float64(r.recordsSize)/1e6)
 	}
 	fmt.Println(")")
 }
@@ -589,7 +578,7 @@ func benchScheduler10k(b *testing.B) {
 	t0 := time.Now()
 	toks := seedGrants(b, em, p, creds, benchAccounts, benchSeedSpread)
 	fmt.Printf("seeded %d demo grants through the consent page in %s\n", len(toks), time.Since(t0).Round(time.Millisecond))
-	adopt(b, cfg.Records, secrets, pol, toks, time.Now())
+	adopt(b, cfg.Store, pol, toks, time.Now())
 	toks = nil
 
 	// The service.
@@ -707,7 +696,7 @@ func runService(b *testing.B, em *benchEmulator, cfg Config, secrets *faultstore
 	h1 := heapInuse()
 	st2 := em.stats(b)
 	res.duplicates += duplicates(st1, st2)
-	toks := storedTokens(b, secrets)
+	toks := storedTokens(b, cfg.Store)
 	lost := em.invalid(b, toks)
 	res.lost = len(lost)
 	res.lostWhy = map[string]int{}
@@ -726,14 +715,15 @@ func runService(b *testing.B, em *benchEmulator, cfg Config, secrets *faultstore
 	}
 	n := 0
 	for _, a := range svc.snapshotAccounts() {
-		a.mu.Lock()
-		n += len(a.rec.Timeline)
-		a.mu.Unlock()
+		tl, _ := cfg.Store.Timeline(a.id)
+		n += len(tl)
 	}
 	res.trips, res.peakHTTP = trips.result()
 	res.entries = float64(n) / benchAccounts
-	if fi, err := os.Stat(cfg.Records.Path()); err == nil {
-		res.recordsSize = fi.Size()
+	for _, name := range []string{storage.DBFile, storage.DBFile + "-wal"} {
+		if fi, err := os.Stat(filepath.Join(cfg.DataDir, name)); err == nil {
+			res.recordsSize += fi.Size()
+		}
 	}
 	// ... and without it.
 	runtime.KeepAlive(svc)
@@ -743,16 +733,16 @@ func runService(b *testing.B, em *benchEmulator, cfg Config, secrets *faultstore
 	return res, toks
 }
 
-func storedTokens(b *testing.B, secrets SecretStore) []*oauth.Token {
+func storedTokens(b *testing.B, store Store) []*oauth.Token {
 	b.Helper()
 	toks := make([]*oauth.Token, benchAccounts)
 	for i := range toks {
-		raw, err := secrets.Get(tokenKey(benchID(i)))
+		l, err := store.LoadToken(benchID(i))
 		if err != nil {
 			b.Fatal(err)
 		}
 		var tok oauth.Token
-		if err := json.Unmarshal(raw, &tok); err != nil {
+		if err := json.Unmarshal(l.Value, &tok); err != nil {
 			b.Fatal(err)
 		}
 		toks[i] = &tok
@@ -779,7 +769,7 @@ func idlePhase(b *testing.B, emURL string) (wakeups float64, perCall time.Durati
 		toks[i] = &oauth.Token{AccessToken: "idle-access", RefreshToken: "idle-refresh", TokenType: "Bearer",
 			IssuedAt: issued, Expiry: issued.Add(2 * time.Hour), RefreshExpiry: issued.Add(30 * 24 * time.Hour)}
 	}
-	adopt(b, cfg.Records, secrets, pol, toks, now)
+	adopt(b, cfg.Store, pol, toks, now)
 	svc, err := New(cfg)
 	if err != nil {
 		b.Fatal(err)

@@ -1,6 +1,7 @@
 package accounts
 
 import (
+	"encoding/json"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -120,14 +121,7 @@ func (s *Service) Connect(ctx context.Context, req ConnectRequest) (Account, err
 		return Account{}, err
 	}
 	defer unlock()
-	if err := s.saveToken(a.id, tok); err != nil {
-		return Account{}, err
-	}
-	stamp := stampOf(tok)
-	s.writeStamp(a.id, stamp)
 	a.mu.Lock()
-	a.tok, a.stamp, a.unsaved, a.saveErr = tok, stamp, false, nil
-	a.rememberSecrets(tok)
 	a.rec.AccessExpiry, a.rec.RefreshExpiry, a.rec.ConsentAt, a.rec.LastRefresh = tok.Expiry, tok.RefreshExpiry, tok.ConsentAt, now
 	if a.rec.ConsentAt.IsZero() {
 		a.rec.ConsentAt = now
@@ -139,15 +133,8 @@ func (s *Service) Connect(ctx context.Context, req ConnectRequest) (Account, err
 	if ident.ID != "" {
 		a.rec.RemoteID = ident.ID
 	}
-	a.status, a.reason, a.action = StatusConnected, "", ""
-	a.blocked, a.failures, a.lostAnswer, a.lostUnsaved, a.nextRetry = false, 0, false, false, time.Time{}
-	a.removed = false
+	a.rememberSecrets(tok)
 	a.mu.Unlock()
-	if added {
-		s.mu.Lock()
-		s.accts[a.id] = a
-		s.mu.Unlock()
-	}
 	for _, x := range log {
 		s.recordExchange(a, x)
 	}
@@ -159,6 +146,38 @@ func (s *Service) Connect(ctx context.Context, req ConnectRequest) (Account, err
 	if identErr != nil {
 		s.addEntry(a, "error", "The test call failed: "+identErr.Error(), errorDetail(identErr, nil))
 	}
+	// All or nothing: a new account exists once its secret and its row
+	// are both stored; a reconnect replaces the token two-phase.
+	var ts storage.TokenState
+	if added {
+		b, err := json.Marshal(tok)
+		if err != nil {
+			return Account{}, err
+		}
+		a.mu.Lock()
+		rec, entries := a.rec, a.entries
+		a.mu.Unlock()
+		if err := s.store.CreateAccount(rec, b, entries, timelineKeep); err != nil {
+			return Account{}, fmt.Errorf("the account could not be stored, so it was not added (%w); connect it again once that is fixed", err)
+		}
+		a.mu.Lock()
+		a.entries = a.entries[len(entries):]
+		a.mu.Unlock()
+		if ts, err = s.store.TokenState(a.id); err != nil {
+			return Account{}, err
+		}
+		s.mu.Lock()
+		s.accts[a.id] = a
+		s.mu.Unlock()
+	} else if ts, err = s.saveToken(a.id, tok); err != nil {
+		return Account{}, err
+	}
+	a.mu.Lock()
+	a.tok, a.stamp, a.unsaved, a.saveErr = tok, ts.Stamp(), false, nil
+	a.status, a.reason, a.action = StatusConnected, "", ""
+	a.blocked, a.failures, a.lostAnswer, a.lostUnsaved, a.interrupted, a.nextRetry = false, 0, false, false, false, time.Time{}
+	a.removed = false
+	a.mu.Unlock()
 	s.planNext(a)
 	kind := EventUpdated
 	if added {
@@ -168,7 +187,7 @@ func (s *Service) Connect(ctx context.Context, req ConnectRequest) (Account, err
 	if err := s.persist.flushNow(); err != nil {
 		s.logf("saving account records: %v", err)
 	}
-	return s.view(a, s.clock.Now(), true), nil
+	return s.detailed(a, s.clock.Now()), nil
 }
 
 // CheckKeychain checks the secret store answers (the keychain may be
@@ -187,6 +206,9 @@ func (s *Service) CheckKeychain() error {
 }
 
 func (s *Service) findRemote(provider, remote string) *account {
+	if err := s.loadAll(); err != nil {
+		s.logf("reading the accounts: %v", err)
+	}
 	for _, a := range s.snapshotAccounts() {
 		a.mu.Lock()
 		match := a.rec.Provider == provider && a.rec.RemoteID == remote && !a.removed
@@ -213,7 +235,13 @@ func (s *Service) newID(p *oauth.Profile) (string, error) {
 		_, taken := s.accts[id]
 		s.mu.RUnlock()
 		if !taken {
-			return id, nil
+			_, taken, err := s.store.Account(id)
+			if err != nil {
+				return "", err
+			}
+			if !taken {
+				return id, nil
+			}
 		}
 	}
 	return "", errors.New("could not pick a free account id")
@@ -238,13 +266,13 @@ func (s *Service) Test(ctx context.Context, id string) (Account, error) {
 	}
 	tok, err := s.obtain(ctx, a, modeToken, time.Time{})
 	if err != nil {
-		return s.view(a, s.clock.Now(), true), err
+		return s.detailed(a, s.clock.Now()), err
 	}
 	ident, err := s.client(a).Test(ctx, p, tok)
 	if err != nil {
 		s.addEntry(a, "error", "The test call failed: "+err.Error(), errorDetail(err, nil))
 		s.announce(a, "")
-		return s.view(a, s.clock.Now(), true), err
+		return s.detailed(a, s.clock.Now()), err
 	}
 	a.mu.Lock()
 	if ident.Name != "" {
@@ -256,7 +284,7 @@ func (s *Service) Test(ctx context.Context, id string) (Account, error) {
 	a.mu.Unlock()
 	s.addEntry(a, "note", fmt.Sprintf("Test call succeeded: %s (%s)", ident.Name, ident.ID), nil)
 	s.announce(a, "")
-	return s.view(a, s.clock.Now(), true), nil
+	return s.detailed(a, s.clock.Now()), nil
 }
 
 // Disconnect revokes where the provider can, then forgets the account: its
@@ -303,12 +331,9 @@ func (s *Service) Disconnect(ctx context.Context, id string) (DisconnectResult, 
 			}
 		}
 	}
-	if err := s.secrets.Delete(tokenKey(id)); err != nil && !errors.Is(err, storage.ErrNotFound) {
-		return res, err
-	}
-	_ = removeFile(s.stampPath(id))
-	s.persist.remove(id)
-	if err := s.persist.flushNow(); err != nil {
+	// The row goes first: no process can then bring the account back, and
+	// the secrets follow.
+	if err := s.store.RemoveAccount(id); err != nil {
 		return res, err
 	}
 	s.forget(a)

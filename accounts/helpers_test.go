@@ -52,6 +52,7 @@ type env struct {
 	fc    *FakeClock
 	clock Clock
 	fault *faultstore.Store
+	mem   *faultstore.Memory // the keychain, with envOpts.memory
 	svc   *Service
 	cfg   Config
 }
@@ -60,13 +61,14 @@ var testStart = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 
 func fastTiming() Timing {
 	return Timing{
-		MinLead:     500 * time.Millisecond,
-		TokenMargin: time.Second,
-		WallCheck:   2 * time.Second,
-		RetryBase:   200 * time.Millisecond,
-		RetryMax:    3 * time.Second,
-		SaveRetry:   200 * time.Millisecond,
-		PerProvider: 4,
+		MinLead:      500 * time.Millisecond,
+		TokenMargin:  time.Second,
+		WallCheck:    2 * time.Second,
+		RetryBase:    200 * time.Millisecond,
+		RetryMax:     3 * time.Second,
+		SaveRetry:    200 * time.Millisecond,
+		SaveDeadline: time.Second,
+		PerProvider:  4,
 	}
 }
 
@@ -89,7 +91,8 @@ func newEnv(t testing.TB, o envOpts) *env {
 	}
 	var inner faultstore.Inner
 	if o.memory {
-		inner = &faultstore.Memory{}
+		e.mem = &faultstore.Memory{}
+		inner = e.mem
 	} else {
 		inner = storage.NewKeychain(e.dir)
 	}
@@ -112,16 +115,9 @@ func (e *env) config(tm Timing) Config {
 	if len(errs) > 0 {
 		e.t.Fatal(errs)
 	}
-	recs, err := storage.OpenRecords(e.dir)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	settings, err := storage.OpenSettings(e.dir)
-	if err != nil {
-		e.t.Fatal(err)
-	}
+	db := openDB(e.t, e.dir)
 	return Config{
-		DataDir: e.dir, Catalog: cat, Secrets: e.fault, Records: recs, Settings: settings,
+		DataDir: e.dir, Catalog: cat, Secrets: e.fault, Store: storage.NewStore(db, e.fault), Settings: db.Settings(),
 		Clock: e.clock, Opener: &emulator.AutoApprover{},
 		Logf:       func(f string, a ...any) { collect(fmt.Sprintf(f, a...)) },
 		Timing:     tm,
@@ -146,7 +142,10 @@ func (e *env) open() {
 // test ends.
 func (e *env) second() *Service {
 	e.t.Helper()
-	other, err := New(e.cfg)
+	cfg := e.cfg
+	db := openDB(e.t, e.dir) // a connection of its own, as a process has
+	cfg.Store, cfg.Settings = storage.NewStore(db, e.fault), db.Settings()
+	other, err := New(cfg)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -177,9 +176,31 @@ func (e *env) harvest() {
 			collect(fmt.Sprint(*full.LastError))
 		}
 	}
-	if b, err := os.ReadFile(filepath.Join(e.dir, storage.RecordsFile)); err == nil {
-		collect(string(b))
+	collectDataDir(e.dir)
+}
+
+// collectDataDir adds every file of the data directory (the database and
+// its log included) to the redaction corpus.
+func collectDataDir(dir string) {
+	_ = filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			if b, err := os.ReadFile(path); err == nil {
+				collect(string(b))
+			}
+		}
+		return nil
+	})
+}
+
+// openDB opens the data directory's database for the test.
+func openDB(t testing.TB, dir string) *storage.DB {
+	t.Helper()
+	db, err := storage.OpenDB(dir)
+	if err != nil {
+		t.Fatal(err)
 	}
+	t.Cleanup(func() { db.Close() })
+	return db
 }
 
 // connect connects a demo account approved by seller.

@@ -48,18 +48,14 @@ func Open(dataDir string, opts ...Option) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	recs, err := storage.OpenRecords(dir)
-	if err != nil {
-		return nil, err
-	}
-	settings, err := storage.OpenSettings(dir)
-	if err != nil {
-		return nil, err
-	}
 	provDir := filepath.Join(dir, "providers")
 	cat, catErrs := oauth.LoadCatalog(provDir)
 	if cat == nil {
 		return nil, fmt.Errorf("the provider catalog did not load: %v", catErrs)
+	}
+	db, err := storage.OpenDB(dir)
+	if err != nil {
+		return nil, err
 	}
 	cfg := Config{
 		DataDir:       dir,
@@ -67,8 +63,7 @@ func Open(dataDir string, opts ...Option) (*Service, error) {
 		CatalogErrors: catErrs,
 		ProvidersDir:  provDir,
 		Secrets:       storage.NewKeychain(dir),
-		Records:       recs,
-		Settings:      settings,
+		Settings:      db.Settings(),
 		Opener:        systemBrowser{},
 		HTTPClient:    defaultHTTPClient(),
 		Demo:          true,
@@ -76,7 +71,13 @@ func Open(dataDir string, opts ...Option) (*Service, error) {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	return New(cfg)
+	cfg.Store = storage.NewStore(db, cfg.Secrets)
+	cfg.closeStore = db.Close
+	s, err := New(cfg)
+	if err != nil {
+		db.Close()
+	}
+	return s, err
 }
 
 // systemBrowser opens addresses with pkg/browser, in the background and

@@ -24,6 +24,9 @@ type Timing struct {
 	RetryBase, RetryMax time.Duration
 	// SaveRetry is the first retry of a failed keychain save (5 s, then backoff).
 	SaveRetry time.Duration
+	// SaveDeadline bounds how long Close keeps retrying a renewed token the
+	// keychain refused before it gives up and says so (30 s).
+	SaveDeadline time.Duration
 	// PerProvider bounds concurrent refreshes per provider (4).
 	PerProvider int
 	// ExpiringWindow: an account whose refresh token ends within it is expiring (14 days).
@@ -41,6 +44,7 @@ var DefaultTiming = Timing{
 	RetryBase:      10 * time.Second,
 	RetryMax:       15 * time.Minute,
 	SaveRetry:      5 * time.Second,
+	SaveDeadline:   30 * time.Second,
 	PerProvider:    4,
 	ExpiringWindow: 14 * 24 * time.Hour,
 	RequestTimeout: 45 * time.Second,
@@ -68,6 +72,9 @@ func (t Timing) withDefaults() Timing {
 	}
 	if t.SaveRetry > 0 {
 		d.SaveRetry = t.SaveRetry
+	}
+	if t.SaveDeadline > 0 {
+		d.SaveDeadline = t.SaveDeadline
 	}
 	if t.PerProvider > 0 {
 		d.PerProvider = t.PerProvider

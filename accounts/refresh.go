@@ -81,7 +81,15 @@ func (s *Service) rotates(provider string) bool {
 // quick answers Token from memory when that is safe: the token is not due
 // and no other process stored a newer one (the sync stamp is unchanged).
 func (s *Service) quick(a *account) (*oauth.Token, error, bool) {
-	stamp := s.readStamp(a.id)
+	ts, err := s.store.TokenState(a.id)
+	if errors.Is(err, storage.ErrNoAccount) {
+		s.forget(a)
+		return nil, &NotFoundError{ID: a.id}, true
+	}
+	if err != nil {
+		return nil, nil, false // the slow path reads again and reports
+	}
+	stamp := ts.Stamp()
 	now := s.clock.Now()
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -118,19 +126,22 @@ func (s *Service) quick(a *account) (*oauth.Token, error, bool) {
 
 func (s *Service) underLock(ctx context.Context, a *account, m mode, since time.Time) (*oauth.Token, error) {
 	now := s.clock.Now()
-	stored, stamp, rerr := s.readToken(a.id)
-	a.mu.Lock()
-	if a.removed {
-		a.mu.Unlock()
+	ts, err := s.store.TokenState(a.id)
+	if errors.Is(err, storage.ErrNoAccount) {
+		s.forget(a)
 		return nil, &NotFoundError{ID: a.id}
 	}
-	useMemory := a.unsaved && a.tok != nil && (stored == nil || a.tok.IssuedAt.After(stored.IssuedAt))
-	if !useMemory && s.heldElsewhere(stamp, now) {
+	if err != nil {
+		return nil, err
+	}
+	a.mu.Lock()
+	holding := a.unsaved && a.tok != nil
+	a.mu.Unlock()
+	if !holding && s.heldElsewhere(ts.Stamp(), now) {
 		// The keychain's token was replaced at the provider: serving it
 		// would hand out a dead token, and refreshing with it would present
 		// a replaced refresh token (which some providers punish by revoking
 		// the grant). Wait for the other process to save.
-		a.mu.Unlock()
 		if m == modeScheduled {
 			s.reschedule(a, now.Add(s.t.RetryBase))
 		}
@@ -138,6 +149,31 @@ func (s *Service) underLock(ctx context.Context, a *account, m mode, since time.
 			Description: "another SellerConnect window or command holds a newer token for this account, which the keychain refused to save",
 			Advice:      "Unlock or fix the keychain; the other window keeps trying to save the token."}
 	}
+	stored, loaded, rerr := s.readToken(a.id)
+	if errors.Is(rerr, storage.ErrNoAccount) {
+		s.forget(a)
+		return nil, &NotFoundError{ID: a.id}
+	}
+	stamp := ts.Stamp()
+	if rerr == nil {
+		stamp = loaded.State.Stamp()
+	}
+	a.mu.Lock()
+	if a.removed {
+		a.mu.Unlock()
+		return nil, &NotFoundError{ID: a.id}
+	}
+	useMemory := holding && (stored == nil || a.tok.IssuedAt.After(stored.IssuedAt))
+	if loaded.Interrupted && !useMemory && s.rotates(a.rec.Provider) {
+		// Another process was stopped between sending a refresh and saving
+		// its answer: only a refresh tells whether the provider rotated.
+		a.interrupted, a.lostAnswer = true, true
+	}
+	a.mu.Unlock()
+	if loaded.Adopted {
+		s.addEntry(a, "note", "Took up a renewed token that a SellerConnect window or command saved in the keychain but was stopped before recording", nil)
+	}
+	a.mu.Lock()
 	if rerr != nil && !useMemory {
 		a.mu.Unlock()
 		if errors.Is(rerr, storage.ErrNotFound) {
@@ -163,7 +199,7 @@ func (s *Service) underLock(ctx context.Context, a *account, m mode, since time.
 	}
 	if a.blocked && stamp != a.blockedStamp {
 		// Another process (or window) connected it again.
-		a.blocked, a.failures, a.lostAnswer, a.lostUnsaved = false, 0, false, false
+		a.blocked, a.failures, a.lostAnswer, a.lostUnsaved, a.interrupted = false, 0, false, false, false
 		a.status, a.reason, a.action = StatusConnected, "", ""
 	}
 	blocked := a.blocked
@@ -317,6 +353,9 @@ func (s *Service) doRefresh(ctx context.Context, a *account, cur *oauth.Token, m
 	<-sem
 	now := s.clock.Now()
 	if err != nil {
+		if eerr := s.store.EndRefresh(a.id); eerr != nil {
+			s.logf("account %s: clearing the refresh mark: %v", a.id, eerr)
+		}
 		s.failed(a, p, cur, err, m)
 		if m == modeToken && oauth.KindOf(err) != oauth.KindReconnect && now.Before(cur.Expiry) {
 			// The current token still works: serve it, retry later.
@@ -329,11 +368,15 @@ func (s *Service) doRefresh(ctx context.Context, a *account, cur *oauth.Token, m
 		s.onRefresh(a.id, cur, nt, now)
 	}
 	// Saved before anything uses or announces it.
-	saveErr := s.saveToken(a.id, nt)
-	stamp := stampOf(nt)
-	if saveErr == nil {
-		s.writeStamp(a.id, stamp)
-	} else {
+	ts, saveErr := s.saveToken(a.id, nt)
+	if errors.Is(saveErr, storage.ErrNoAccount) {
+		// Disconnected elsewhere while the refresh was out: the store
+		// removed the new secret again, as the seller asked.
+		s.forget(a)
+		return nil, &NotFoundError{ID: a.id}
+	}
+	stamp := ts.Stamp()
+	if saveErr != nil {
 		s.markUnsaved(a.id, "u")
 	}
 	a.mu.Lock()
@@ -346,7 +389,7 @@ func (s *Service) doRefresh(ctx context.Context, a *account, cur *oauth.Token, m
 	if len(nt.Scopes) > 0 {
 		a.rec.Scopes = append([]string(nil), nt.Scopes...)
 	}
-	a.failures, a.lostAnswer, a.lostUnsaved, a.blocked = 0, false, false, false
+	a.failures, a.lostAnswer, a.lostUnsaved, a.interrupted, a.blocked = 0, false, false, false, false
 	a.status, a.reason, a.action, a.nextRetry = StatusConnected, "", "", time.Time{}
 	if saveErr != nil {
 		a.unsaved, a.saveErr = true, saveErr
@@ -374,11 +417,13 @@ func (s *Service) trySave(a *account) {
 		return
 	}
 	a.mu.Unlock()
-	err := s.saveToken(a.id, tok)
-	stamp := stampOf(tok)
-	if err == nil {
-		s.writeStamp(a.id, stamp)
-	} else {
+	ts, err := s.saveToken(a.id, tok)
+	if errors.Is(err, storage.ErrNoAccount) {
+		s.forget(a)
+		return
+	}
+	stamp := ts.Stamp()
+	if err != nil {
 		s.markUnsaved(a.id, "u")
 	}
 	now := s.clock.Now()
@@ -402,8 +447,9 @@ func (s *Service) trySave(a *account) {
 	s.announce(a, "")
 }
 
-// retrySave is trySave for Close: it takes the locks itself, briefly.
-func (s *Service) retrySave(a *account, why string) error {
+// retrySave is trySave for Close: it takes the locks itself, briefly, and
+// returns the keychain's refusal while the token is still unsaved.
+func (s *Service) retrySave(a *account) error {
 	a.mu.Lock()
 	unsaved := a.unsaved
 	a.mu.Unlock()
@@ -425,12 +471,16 @@ func (s *Service) retrySave(a *account, why string) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.unsaved {
-		// The newer token goes with this process: other processes stop
-		// waiting for it and find out from the provider.
-		s.markUnsaved(a.id, "x")
-		return fmt.Errorf("a renewed token could not be saved while %s: %w", why, a.saveErr)
+		return a.saveErr
 	}
 	return nil
+}
+
+// giveUpUnsaved marks that the renewed token goes with this process:
+// other processes stop waiting for it and find out from the provider.
+func (s *Service) giveUpUnsaved(a *account) {
+	s.markUnsaved(a.id, "x")
+	s.addEntry(a, "error", "SellerConnect closed while the keychain still refused the renewed token; the provider had already replaced the stored one", nil)
 }
 
 // markUnsaved writes a sync stamp saying that this process holds a token
@@ -438,14 +488,17 @@ func (s *Service) retrySave(a *account, why string) error {
 // every failed save), or that it gave it up ("x"). Other processes then
 // know the keychain's copy was replaced at the provider.
 func (s *Service) markUnsaved(id, kind string) {
-	s.writeStamp(id, kind+strconv.FormatInt(s.clock.Now().UnixNano(), 36)+"."+strconv.FormatUint(rand.Uint64(), 36))
+	if err := s.store.SetSync(id, kind+strconv.FormatInt(s.clock.Now().UnixNano(), 36)+"."+strconv.FormatUint(rand.Uint64(), 36)); err != nil {
+		s.logf("account %s: marking the unsaved token: %v", id, err)
+	}
 }
 
 // heldElsewhere reports whether stamp says another process holds a newer
 // token it could not save, and still retries (it rewrites the stamp at
 // every attempt, at most RetryMax apart).
 func (s *Service) heldElsewhere(stamp string, now time.Time) bool {
-	rest, ok := strings.CutPrefix(stamp, "u")
+	_, marker, _ := strings.Cut(stamp, "/")
+	rest, ok := strings.CutPrefix(marker, "u")
 	if !ok {
 		return false
 	}
@@ -475,10 +528,17 @@ func (s *Service) markRefreshing(a *account) {
 	if unsaved {
 		return
 	}
-	stamp := "r" + strconv.FormatInt(s.clock.Now().UnixNano(), 36) + "." + strconv.FormatUint(rand.Uint64(), 36)
-	s.writeStamp(a.id, stamp)
+	marker := "r" + strconv.FormatInt(s.clock.Now().UnixNano(), 36) + "." + strconv.FormatUint(rand.Uint64(), 36)
+	if err := s.store.BeginRefresh(a.id, marker); err != nil {
+		s.logf("account %s: marking the refresh: %v", a.id, err)
+		return
+	}
+	ts, err := s.store.TokenState(a.id)
+	if err != nil {
+		return
+	}
 	a.mu.Lock()
-	a.stamp = stamp
+	a.stamp = ts.Stamp()
 	a.mu.Unlock()
 }
 
@@ -515,6 +575,8 @@ func (s *Service) failed(a *account, p *oauth.Profile, cur *oauth.Token, err err
 			detail = scrub(detail+")", a.secrets)
 		}
 		switch {
+		case a.interrupted && rotating:
+			a.reason = fmt.Sprintf("SellerConnect was stopped while renewing this account; %s had already replaced the token, so the one SellerConnect holds is no longer valid.", provName)
 		case a.lostAnswer && rotating:
 			a.reason = fmt.Sprintf("A refresh reached %s but the connection dropped before its answer arrived; %s had already replaced the token, so the one SellerConnect holds is no longer valid.", provName, provName)
 		case a.lostUnsaved:
@@ -647,24 +709,26 @@ func (a *account) secretsCopy() []string {
 	return append([]string(nil), a.secrets...)
 }
 
-func (s *Service) readToken(id string) (*oauth.Token, string, error) {
-	stamp := s.readStamp(id)
-	b, err := s.secrets.Get(tokenKey(id))
+// readToken reads the stored token; the store first takes up what a crash
+// left (see storage.Tokens.Load).
+func (s *Service) readToken(id string) (*oauth.Token, storage.Loaded, error) {
+	l, err := s.store.LoadToken(id)
 	if err != nil {
-		return nil, stamp, err
+		return nil, l, err
 	}
 	var t oauth.Token
-	if err := json.Unmarshal(b, &t); err != nil {
-		return nil, stamp, &storage.KeychainError{Kind: storage.KindDamaged, Op: "get", Key: tokenKey(id),
+	if err := json.Unmarshal(l.Value, &t); err != nil {
+		return nil, l, &storage.KeychainError{Kind: storage.KindDamaged, Op: "get", Key: storage.TokenKey(id, l.State.Generation),
 			Advice: "Reconnect the account to store a fresh copy.", Err: errors.New("the stored token is not valid JSON")}
 	}
-	return &t, stamp, nil
+	return &t, l, nil
 }
 
-func (s *Service) saveToken(id string, t *oauth.Token) error {
+// saveToken stores a renewed token two-phase (see storage.Tokens.Save).
+func (s *Service) saveToken(id string, t *oauth.Token) (storage.TokenState, error) {
 	b, err := json.Marshal(t)
 	if err != nil {
-		return err
+		return storage.TokenState{}, err
 	}
-	return s.secrets.Set(tokenKey(id), b)
+	return s.store.SaveToken(id, b)
 }

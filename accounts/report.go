@@ -75,7 +75,7 @@ func (s *Service) Report(ids ...string) Report {
 		secrets = append(secrets, a.secretsCopy()...)
 	}
 	for _, a := range accs {
-		v := s.view(a, now, true)
+		v := s.detailed(a, now)
 		ra := ReportAccount{
 			ID: v.ID, Provider: v.Provider, ProviderName: v.ProviderName, Environment: v.Environment,
 			DisplayName: v.DisplayName, RemoteID: v.RemoteID, Status: v.Status, Reason: v.Reason, Action: v.Action,

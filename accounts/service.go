@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -24,13 +25,36 @@ type SecretStore interface {
 	Delete(key string) error
 }
 
-// Config wires the service. DataDir, Catalog, Secrets and Records are
+// Store is where accounts live, shared by every process on the machine:
+// each account's record and timeline, and its token kept two-phase with
+// the keychain (see storage.Tokens). *storage.Store, SQLite with the OS
+// keychain, is the one SellerConnect ships; the refresh code sees only
+// this interface.
+type Store interface {
+	Accounts() ([]storage.Row, error)
+	Account(id string) (storage.Row, bool, error)
+	UpdateAccounts(updates map[string]storage.RecordUpdate, keep storage.TimelineKeep) (gone []string, err error)
+	Timeline(id string) ([]storage.TimelineEntry, error)
+	// Changed reports whether another process wrote since the last call.
+	Changed() (bool, error)
+
+	TokenState(id string) (storage.TokenState, error)
+	LoadToken(id string) (storage.Loaded, error)
+	BeginRefresh(id, sync string) error
+	EndRefresh(id string) error
+	SetSync(id, sync string) error
+	SaveToken(id string, value []byte) (storage.TokenState, error)
+	CreateAccount(r storage.Record, value []byte, entries []storage.TimelineEntry, keep storage.TimelineKeep) error
+	RemoveAccount(id string) error
+}
+
+// Config wires the service. DataDir, Catalog, Secrets and Store are
 // required; the rest have defaults.
 type Config struct {
 	DataDir  string
 	Catalog  *oauth.Catalog
-	Secrets  SecretStore
-	Records  *storage.Records
+	Secrets  SecretStore // client secrets; the Store keeps tokens in the same keychain
+	Store    Store
 	Settings *storage.Settings // nil: provider settings come from profile defaults only
 	Clock    Clock             // nil: the real clock
 	Opener   oauth.URLOpener   // opens the consent page; nil: never opens a browser
@@ -53,6 +77,8 @@ type Config struct {
 	Demo bool
 	// DemoTTL overrides the demo's access token lifetime (tests).
 	DemoTTL time.Duration
+	// closeStore, when set, closes the store at Close (Open opened it).
+	closeStore func() error
 	// Endpoints sends a provider's requests to another base address
 	// (profile.Rebase): provider id → base, such as an emulator's
 	// "http://127.0.0.1:4567/depop". For tests and staging proxies.
@@ -72,8 +98,14 @@ type Service struct {
 	catalog *oauth.Catalog
 	catErrs []error
 
+	store Store
+
 	mu    sync.RWMutex
 	accts map[string]*account
+	// all: every account in the store is in accts (List or Start loaded
+	// them); until then accounts load one by one as they are asked for,
+	// so a command about one account does not read ten thousand.
+	all bool
 
 	sched *scheduler
 	hub   hub
@@ -104,19 +136,19 @@ type Service struct {
 	peakHTTP  atomic.Int64
 }
 
-// New builds the service and loads the account records. A damaged records
-// file is an error (the faces show its advice); a keychain that does not
-// answer is not: List works, and Connect and Token report the keychain's
-// advice when they need it.
+// New builds the service on the store. Accounts are read when first
+// needed. A keychain that does not answer is no error here: List works,
+// and Connect and Token report the keychain's advice when they need it.
 func New(cfg Config) (*Service, error) {
-	if cfg.DataDir == "" || cfg.Catalog == nil || cfg.Secrets == nil || cfg.Records == nil {
-		return nil, errors.New("accounts: Config needs DataDir, Catalog, Secrets and Records")
+	if cfg.DataDir == "" || cfg.Catalog == nil || cfg.Secrets == nil || cfg.Store == nil {
+		return nil, errors.New("accounts: Config needs DataDir, Catalog, Secrets and Store")
 	}
 	s := &Service{
 		cfg:     cfg,
 		t:       cfg.Timing.withDefaults(),
 		clock:   cfg.Clock,
 		secrets: cfg.Secrets,
+		store:   cfg.Store,
 		http:    cfg.HTTPClient,
 		logf:    cfg.Logf,
 		catalog: cfg.Catalog,
@@ -142,29 +174,53 @@ func New(cfg Config) (*Service, error) {
 	s.sched = newScheduler(s.clock, s.t.WallCheck, s.t.PerProvider, s.runScheduled)
 	s.sched.onTick = s.tick
 	s.persist.init(s)
-	recs, err := cfg.Records.Load()
-	if err != nil {
+	// Note the database's version now: the first tick then sees only what
+	// others write from here on.
+	if _, err := s.store.Changed(); err != nil {
 		return nil, err
 	}
-	s.persist.noteFile()
-	now := s.clock.Now()
-	for _, r := range recs {
-		a := newAccount(r, now)
-		if a.blocked {
-			a.blockedStamp = s.readStamp(a.id)
-		}
-		s.accts[r.ID] = a
-	}
-	for _, a := range s.accts {
-		s.scheduleLoaded(a, now)
-	}
-	if s.cfg.Demo && s.hasDemoAccount() {
-		// A demo account exists: its marketplace must be there when it is used.
-		if err := s.ensureDemo(); err != nil {
-			s.logf("demo marketplace: %v", err)
-		}
-	}
 	return s, nil
+}
+
+// loadAll brings every account of the store into memory (List, Start).
+func (s *Service) loadAll() error {
+	s.mu.RLock()
+	all := s.all
+	s.mu.RUnlock()
+	if all {
+		return nil
+	}
+	rows, err := s.store.Accounts()
+	if err != nil {
+		return err
+	}
+	now := s.clock.Now()
+	for _, r := range rows {
+		s.adoptRow(r, now)
+	}
+	s.mu.Lock()
+	s.all = true
+	s.mu.Unlock()
+	return nil
+}
+
+// adoptRow makes a row an account in memory unless it is there already,
+// and returns the account.
+func (s *Service) adoptRow(r storage.Row, now time.Time) (*account, bool) {
+	s.mu.Lock()
+	if a := s.accts[r.ID]; a != nil {
+		s.mu.Unlock()
+		return a, false
+	}
+	a := newAccount(r.Record, now)
+	a.ver = r.Version
+	if a.blocked {
+		a.blockedStamp = storage.TokenState{Generation: r.Generation, Sync: r.Sync}.Stamp()
+	}
+	s.accts[r.ID] = a
+	s.mu.Unlock()
+	s.scheduleLoaded(a, now)
+	return a, true
 }
 
 func defaultHTTPClient() *http.Client {
@@ -180,6 +236,9 @@ func defaultHTTPClient() *http.Client {
 // called. It returns at once; calling it again does nothing.
 func (s *Service) Start(ctx context.Context) {
 	s.startOnce.Do(func() {
+		if err := s.loadAll(); err != nil {
+			s.logf("reading the accounts: %v", err)
+		}
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
@@ -216,16 +275,72 @@ func (s *Service) Close() error {
 	grace.Stop()
 	s.hardCancel()
 	var errs []error
-	for _, a := range s.snapshotAccounts() {
-		if err := s.retrySave(a, "closing"); err != nil {
-			errs = append(errs, fmt.Errorf("account %s: %w", a.id, err))
-		}
+	if err := s.saveUnsaved(); err != nil {
+		errs = append(errs, err)
 	}
 	if err := s.persist.flushNow(); err != nil {
 		errs = append(errs, err)
 	}
 	s.stopDemo()
+	if s.cfg.closeStore != nil {
+		if err := s.cfg.closeStore(); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	return errors.Join(errs...)
+}
+
+// UnsavedError is what Close returns when renewed tokens are still only in
+// memory after SaveDeadline of retries: the provider replaced the stored
+// ones, so these accounts will need connecting again.
+type UnsavedError struct {
+	Accounts []string // ids
+	Err      error    // the keychain's last refusal
+}
+
+func (e *UnsavedError) Error() string {
+	return fmt.Sprintf("the keychain refused to save the renewed token of %s (%v); the provider has already replaced the stored one, so %s will need connecting again. Fix or unlock the keychain and keep SellerConnect open, or connect %s again",
+		strings.Join(e.Accounts, ", "), e.Err, plural(len(e.Accounts), "this account", "these accounts"), plural(len(e.Accounts), "it", "them"))
+}
+
+func (e *UnsavedError) Unwrap() error { return e.Err }
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// saveUnsaved retries saving renewed tokens the keychain refused, with
+// growing pauses, for up to SaveDeadline; what still fails is returned as
+// an *UnsavedError (and marked, so other processes stop waiting for it).
+func (s *Service) saveUnsaved() error {
+	deadline := time.Now().Add(s.t.SaveDeadline)
+	for try := 0; ; try++ {
+		var left []*account
+		var last error
+		for _, a := range s.snapshotAccounts() {
+			if err := s.retrySave(a); err != nil {
+				left, last = append(left, a), err
+			}
+		}
+		if len(left) == 0 {
+			return nil
+		}
+		pause := backoff(try, s.t.SaveRetry, 5*time.Second, 0)
+		if time.Now().Add(pause).After(deadline) {
+			ue := &UnsavedError{Err: last}
+			for _, a := range left {
+				s.giveUpUnsaved(a)
+				ue.Accounts = append(ue.Accounts, a.id)
+			}
+			sort.Strings(ue.Accounts)
+			s.logf("%v", ue)
+			return ue
+		}
+		time.Sleep(pause)
+	}
 }
 
 func (s *Service) snapshotAccounts() []*account {
@@ -238,14 +353,26 @@ func (s *Service) snapshotAccounts() []*account {
 	return out
 }
 
+// account returns the account, reading it from the store when this
+// process has not seen it yet.
 func (s *Service) account(id string) (*account, error) {
 	s.mu.RLock()
-	a := s.accts[id]
+	a, all := s.accts[id], s.all
 	s.mu.RUnlock()
-	if a == nil {
-		return nil, &NotFoundError{ID: id}
+	if a != nil {
+		return a, nil
 	}
-	return a, nil
+	if id != "" && !all {
+		r, ok, err := s.store.Account(id)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			a, _ = s.adoptRow(r, s.clock.Now())
+			return a, nil
+		}
+	}
+	return nil, &NotFoundError{ID: id}
 }
 
 // NotFoundError says no account has the id.
@@ -332,7 +459,6 @@ func (s *Service) ReloadProviders() []error {
 }
 
 func secretKey(provider, key string) string { return "provider:" + provider + ":" + key }
-func tokenKey(id string) string             { return "account:" + id }
 
 // credentials are the provider's app credentials: defaults, then the
 // settings file, then secrets from the keychain. Cached until changed.
@@ -474,6 +600,9 @@ func (s *Service) SetProviderSettings(provider string, values map[string]string)
 
 // List returns every account, sorted by provider then name.
 func (s *Service) List() []Account {
+	if err := s.loadAll(); err != nil {
+		s.logf("reading the accounts: %v", err)
+	}
 	now := s.clock.Now()
 	accs := s.snapshotAccounts()
 	out := make([]Account, 0, len(accs))
@@ -499,7 +628,7 @@ func (s *Service) Get(id string) (Account, error) {
 	if err != nil {
 		return Account{}, err
 	}
-	return s.view(a, s.clock.Now(), true), nil
+	return s.detailed(a, s.clock.Now()), nil
 }
 
 // Subscribe delivers events until cancel is called. A slow subscriber never
@@ -536,6 +665,9 @@ func (s *Service) Refresh(ctx context.Context, id string) error {
 // RefreshAll refreshes every account that can be refreshed, a bounded
 // number at a time per provider, and returns the failures joined.
 func (s *Service) RefreshAll(ctx context.Context) error {
+	if err := s.loadAll(); err != nil {
+		return err
+	}
 	accs := s.snapshotAccounts()
 	var (
 		wg   sync.WaitGroup

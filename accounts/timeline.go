@@ -3,8 +3,6 @@ package accounts
 import (
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"regexp"
 	"sort"
 	"strconv"
@@ -123,29 +121,21 @@ func (s *Service) addEntry(a *account, kind, summary string, detail map[string]a
 	s.persist.mark(a.id)
 }
 
+// appendEntry queues e for the store, which keeps the newest
+// TimelineLimit entries of which RoutineLimit routine ones (see
+// timelineKeep). Until written, the queue is bounded the same way.
 func (a *account) appendEntry(e storage.TimelineEntry) {
-	tl := append(a.rec.Timeline, e)
-	// Successful exchanges repeat every refresh and say little once a few
-	// are there; failures are what support needs. Keep the last
-	// RoutineLimit successes, so a healthy account's timeline (and the
-	// records file, rewritten on every save) stays small while failures
-	// stay in view longer.
-	if routine(e) {
-		n := 0
-		for i := len(tl) - 1; i >= 0; i-- {
-			if routine(tl[i]) {
-				if n++; n > RoutineLimit {
-					tl = append(tl[:i:i], tl[i+1:]...)
-					break
-				}
-			}
-		}
+	e.Routine = routine(e)
+	a.entries = append(a.entries, e)
+	if n := len(a.entries); n > TimelineLimit {
+		a.entries = append(a.entries[:0:0], a.entries[n-TimelineLimit:]...)
 	}
-	if n := len(tl); n > TimelineLimit {
-		tl = append(tl[:0:0], tl[n-TimelineLimit:]...)
-	}
-	a.rec.Timeline = tl
 }
+
+// timelineKeep bounds every account's timeline in the store. Successful
+// exchanges repeat every refresh and say little once a few are there;
+// failures are what support needs, so they stay in view longer.
+var timelineKeep = storage.TimelineKeep{All: TimelineLimit, Routine: RoutineLimit}
 
 // RoutineLimit is how many successful exchanges a timeline keeps.
 const RoutineLimit = 10
@@ -253,30 +243,22 @@ func orNew(s Status) string {
 	return string(s)
 }
 
-// persister writes changed records in batches: a token is what must never
-// be lost (it lives in the keychain, written at once); records carry
-// status and diagnostics, so coalescing their writes keeps thousands of
-// accounts from rewriting the file thousands of times.
+// persister writes changed records and new timeline entries in batches,
+// in one transaction: a token is what must never be lost (it is saved at
+// once, two-phase, by the store); records carry status and diagnostics, so
+// coalescing their writes keeps thousands of accounts cheap.
 type persister struct {
 	s       *Service
 	mu      sync.Mutex
 	dirty   map[string]bool
-	gone    map[string]bool
 	timer   *time.Timer
 	delay   time.Duration
 	flushMu sync.Mutex
-	stamp   fileStamp
-}
-
-type fileStamp struct {
-	mod  time.Time
-	size int64
 }
 
 func (p *persister) init(s *Service) {
 	p.s = s
 	p.dirty = map[string]bool{}
-	p.gone = map[string]bool{}
 	p.delay = 300 * time.Millisecond
 }
 
@@ -287,12 +269,10 @@ func (p *persister) mark(id string) {
 	p.arm()
 }
 
-func (p *persister) remove(id string) {
+func (p *persister) drop(id string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	delete(p.dirty, id)
-	p.gone[id] = true
-	p.arm()
 }
 
 func (p *persister) arm() {
@@ -305,218 +285,123 @@ func (p *persister) arm() {
 	}
 }
 
-// flushNow writes the pending changes, merging them into the file under its
-// lock so other processes' records survive.
+// flushNow writes the pending changes. Only accounts still in the store
+// are written: one another process disconnected is forgotten here.
 func (p *persister) flushNow() error {
 	p.flushMu.Lock()
 	defer p.flushMu.Unlock()
 	p.mu.Lock()
-	dirty, gone := p.dirty, p.gone
-	p.dirty, p.gone = map[string]bool{}, map[string]bool{}
+	dirty := p.dirty
+	p.dirty = map[string]bool{}
 	if p.timer != nil {
 		p.timer.Stop()
 		p.timer = nil
 	}
 	p.mu.Unlock()
-	if len(dirty) == 0 && len(gone) == 0 {
+	if len(dirty) == 0 {
 		return nil
 	}
-	recs := map[string]storage.Record{}
+	updates := make(map[string]storage.RecordUpdate, len(dirty))
+	taken := map[*account]int{}
 	for id := range dirty {
-		a, err := p.s.account(id)
-		if err != nil {
+		p.s.mu.RLock()
+		a := p.s.accts[id]
+		p.s.mu.RUnlock()
+		if a == nil {
 			continue
 		}
 		a.mu.Lock()
 		if !a.removed {
 			r := a.rec
-			r.Timeline = append([]storage.TimelineEntry(nil), a.rec.Timeline...)
+			r.Timeline = nil
 			if r.Status == string(StatusRefreshing) {
 				r.Status = string(StatusConnected)
 			}
 			if a.unsaved {
 				r.Status = string(StatusNotSaved)
 			}
-			recs[id] = r
+			updates[id] = storage.RecordUpdate{Record: &r, Entries: append([]storage.TimelineEntry(nil), a.entries...)}
+			taken[a] = len(a.entries)
 		}
 		a.mu.Unlock()
 	}
 	start := time.Now()
-	err := p.s.cfg.Records.Update(func(in []storage.Record) ([]storage.Record, error) {
-		out := in[:0:0]
-		seen := map[string]bool{}
-		for _, r := range in {
-			if gone[r.ID] {
-				continue
-			}
-			if nr, ok := recs[r.ID]; ok {
-				r = nr
-			}
-			seen[r.ID] = true
-			out = append(out, r)
-		}
-		ids := make([]string, 0, len(recs))
-		for id := range recs {
-			if !seen[id] {
-				ids = append(ids, id)
-			}
-		}
-		sort.Strings(ids)
-		for _, id := range ids {
-			out = append(out, recs[id])
-		}
-		return out, nil
-	})
+	gone, err := p.s.store.UpdateAccounts(updates, timelineKeep)
 	took := time.Since(start)
+	if err == nil {
+		// The entries written leave the queue; newer ones stay for the next.
+		for a, n := range taken {
+			a.mu.Lock()
+			a.entries = append(a.entries[:0:0], a.entries[min(n, len(a.entries)):]...)
+			a.mu.Unlock()
+		}
+	}
 	p.mu.Lock()
 	if err != nil {
-		// Keep them for the next try.
 		for id := range dirty {
-			if !p.gone[id] {
-				p.dirty[id] = true
-			}
-		}
-		for id := range gone {
-			p.gone[id] = true
+			p.dirty[id] = true // kept for the next try
 		}
 	}
 	// Slow writes (thousands of accounts) space out the next ones.
 	p.delay = max(300*time.Millisecond, min(10*took, 10*time.Second))
-	if len(p.dirty) > 0 || len(p.gone) > 0 {
+	if len(p.dirty) > 0 {
 		p.arm()
 	}
 	p.mu.Unlock()
-	if err == nil {
-		p.noteFile()
+	for _, id := range gone {
+		if a, ok := p.s.inMemory(id); ok {
+			p.s.forget(a)
+		}
 	}
 	return err
 }
 
-// noteFile remembers the records file's stamp after our own write.
-func (p *persister) noteFile() {
-	st := statStamp(p.s.cfg.Records.Path())
-	p.mu.Lock()
-	p.stamp = st
-	p.mu.Unlock()
-}
-
-// changed reports whether someone else wrote the records file.
-func (p *persister) changed() bool {
-	st := statStamp(p.s.cfg.Records.Path())
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return st != p.stamp
-}
-
-func statStamp(path string) fileStamp {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return fileStamp{}
-	}
-	return fileStamp{mod: fi.ModTime(), size: fi.Size()}
-}
-
-// tick runs on the scheduler's coarse tick: it picks up accounts another
-// process added or removed.
+// tick runs on the scheduler's coarse tick: when another process wrote to
+// the store, it picks up accounts added or removed there.
 func (s *Service) tick() {
-	if !s.persist.changed() {
+	if changed, err := s.store.Changed(); err != nil || !changed {
 		return
 	}
-	recs, err := s.cfg.Records.Load()
+	rows, err := s.store.Accounts()
 	if err != nil {
 		return
 	}
-	s.persist.noteFile()
 	now := s.clock.Now()
-	have := map[string]bool{}
-	for _, r := range recs {
+	have := make(map[string]bool, len(rows))
+	for _, r := range rows {
 		have[r.ID] = true
-		s.mu.Lock()
-		_, ok := s.accts[r.ID]
-		var a *account
-		if !ok {
-			a = newAccount(r, now)
-			s.accts[r.ID] = a
-		}
-		s.mu.Unlock()
-		if a != nil {
-			a.mu.Lock()
-			a.blockedStamp = s.readStamp(a.id)
-			a.mu.Unlock()
-			s.scheduleLoaded(a, now)
+		if a, added := s.adoptRow(r, now); added {
 			s.announce(a, EventAdded)
-		} else if !ok {
-			continue
 		}
 	}
 	for _, a := range s.snapshotAccounts() {
-		a.mu.Lock()
-		// Only records that were ever written can vanish.
-		known := !a.rec.CreatedAt.IsZero()
-		a.mu.Unlock()
-		if known && !have[a.id] {
+		if !have[a.id] {
 			s.forget(a)
 		}
 	}
 }
 
-// forget drops an account from memory (its record and secret are gone).
+// inMemory returns the account if this process holds it.
+func (s *Service) inMemory(id string) (*account, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	a := s.accts[id]
+	return a, a != nil
+}
+
+// forget drops an account from memory (its row and secret are gone).
 func (s *Service) forget(a *account) {
 	s.mu.Lock()
 	delete(s.accts, a.id)
 	s.mu.Unlock()
 	s.sched.Cancel(a.id)
+	s.persist.drop(a.id)
 	a.mu.Lock()
+	already := a.removed
 	a.removed = true
+	provider := a.rec.Provider
 	a.mu.Unlock()
-	s.hub.publish(Event{Kind: EventRemoved, Account: Account{ID: a.id, Provider: a.rec.Provider, Status: StatusDisconnected}})
-}
-
-// Sync stamps: a tiny file per account, rewritten (under the account lock)
-// after each token save. A process compares it with the stamp of the token
-// it holds to learn, without touching the keychain, that another process
-// stored a newer token.
-func (s *Service) stampPath(id string) string {
-	return filepath.Join(s.cfg.DataDir, "sync", safeFileName(id))
-}
-
-var plainName = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
-
-func safeFileName(id string) string {
-	if plainName.MatchString(id) && id != "." && id != ".." {
-		return id
+	if !already {
+		s.hub.publish(Event{Kind: EventRemoved, Account: Account{ID: a.id, Provider: provider, Status: StatusDisconnected}})
 	}
-	return fmt.Sprintf("h-%x", fnvHash(id))
-}
-
-func stampOf(t *oauth.Token) string {
-	return strconv.FormatInt(t.IssuedAt.UnixNano(), 36) + "." + strconv.FormatInt(t.Expiry.UnixNano(), 36)
-}
-
-func (s *Service) readStamp(id string) string {
-	b, err := os.ReadFile(s.stampPath(id))
-	if err != nil {
-		return ""
-	}
-	return string(b)
-}
-
-func (s *Service) writeStamp(id, stamp string) {
-	path := s.stampPath(id)
-	if err := os.WriteFile(path, []byte(stamp), 0o600); err != nil {
-		if os.MkdirAll(filepath.Dir(path), 0o700) == nil {
-			err = os.WriteFile(path, []byte(stamp), 0o600)
-		}
-		if err != nil {
-			s.logf("sync stamp for %s: %v", id, err)
-		}
-	}
-}
-
-func removeFile(path string) error {
-	err := os.Remove(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
-	return err
 }

@@ -12,16 +12,27 @@ import (
 )
 
 // TestTimelineKeepsFailuresOverRoutine: a healthy account's successful
-// exchanges stop at RoutineLimit, so its record stays small, while failures
-// among them stay in view.
+// exchanges stop at RoutineLimit, so its timeline stays small, while
+// failures among them stay in view. The entries go through the store, in
+// batches, as the service writes them.
 func TestTimelineKeepsFailuresOverRoutine(t *testing.T) {
-	a := &account{}
+	db := openDB(t, t.TempDir())
+	if err := db.InsertAccount(storage.Record{ID: "a", Provider: "demo"}, 1, "", nil, timelineKeep); err != nil {
+		t.Fatal(err)
+	}
+	a := &account{id: "a"}
+	flush := func() {
+		if _, err := db.UpdateAccounts(map[string]storage.RecordUpdate{"a": {Entries: a.entries}}, timelineKeep); err != nil {
+			t.Fatal(err)
+		}
+		a.entries = nil
+	}
 	at := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 	for i := 0; i < 40; i++ {
 		at = at.Add(time.Minute)
 		status := any(200)
 		if i%2 == 1 {
-			status = float64(200) // as read back from records.json
+			status = float64(200) // as read back from the store
 		}
 		if i == 5 || i == 6 {
 			a.appendEntry(storage.TimelineEntry{Time: at, Kind: "exchange", Detail: map[string]any{"status": 400}})
@@ -32,10 +43,18 @@ func TestTimelineKeepsFailuresOverRoutine(t *testing.T) {
 			continue
 		}
 		a.appendEntry(storage.TimelineEntry{Time: at, Kind: "exchange", Detail: map[string]any{"status": status}})
+		if i%3 == 0 {
+			flush()
+		}
+	}
+	flush()
+	tl, err := db.Timeline("a")
+	if err != nil {
+		t.Fatal(err)
 	}
 	routineN, failures := 0, 0
-	for i, e := range a.rec.Timeline {
-		if i > 0 && e.Time.Before(a.rec.Timeline[i-1].Time) {
+	for i, e := range tl {
+		if i > 0 && e.Time.Before(tl[i-1].Time) {
 			t.Fatal("entries out of order")
 		}
 		if routine(e) {
@@ -47,7 +66,7 @@ func TestTimelineKeepsFailuresOverRoutine(t *testing.T) {
 	if routineN != RoutineLimit || failures != 3 {
 		t.Fatalf("%d routine and %d failure entries; want %d and 3", routineN, failures, RoutineLimit)
 	}
-	if last := a.rec.Timeline[len(a.rec.Timeline)-1]; !last.Time.Equal(at) {
+	if last := tl[len(tl)-1]; !last.Time.Equal(at) {
 		t.Errorf("the newest entry is not last")
 	}
 	if routine(storage.TimelineEntry{Kind: "exchange", Detail: map[string]any{"status": 200, "error": "cut short"}}) {

@@ -46,23 +46,20 @@ func tokenHash(tok string) string {
 }
 
 // tortureConfig is the service configuration every torture process uses: the
-// same data directory (records, locks, sync stamps), the same keychain and
+// same data directory (database, locks), the same keychain and
 // the same emulator.
 func tortureConfig(dir, emURL string, logf func(string, ...any)) (Config, error) {
 	cat, errs := oauth.LoadCatalog(filepath.Join(dir, "providers"))
 	if len(errs) > 0 {
 		return Config{}, fmt.Errorf("catalog: %v", errs)
 	}
-	recs, err := storage.OpenRecords(dir)
+	db, err := storage.OpenDB(dir)
 	if err != nil {
 		return Config{}, err
 	}
-	settings, err := storage.OpenSettings(dir)
-	if err != nil {
-		return Config{}, err
-	}
+	kc := storage.NewKeychain(dir)
 	return Config{
-		DataDir: dir, Catalog: cat, Secrets: storage.NewKeychain(dir), Records: recs, Settings: settings,
+		DataDir: dir, Catalog: cat, Secrets: kc, Store: storage.NewStore(db, kc), Settings: db.Settings(), closeStore: db.Close,
 		Logf: logf, Timing: fastTiming(), AppVersion: "test-1.2.3",
 		Endpoints: map[string]string{"demo": emURL + "/demo"},
 	}, nil

@@ -33,6 +33,7 @@ const (
 	ExitReconnect   = 3 // the seller must connect the account again
 	ExitCredentials = 4 // the app's credentials or provider settings are wrong or missing
 	ExitTemporary   = 5 // temporary failure (network, provider busy, keychain locked): retry later
+	ExitUnsaved     = 6 // a renewed token could not be saved, so the account will need connecting again
 )
 
 // GUI opens the desktop app on the service the command line opened (the same

@@ -14,6 +14,11 @@ import (
 // resolve finds an account by id, else by display name (exactly, then
 // ignoring case). An ambiguous name is a usage error listing the ids.
 func resolve(svc *accounts.Service, name string) (accounts.Account, error) {
+	// An id is looked up alone: a command about one account does not read
+	// every account.
+	if a, err := svc.Get(name); err == nil {
+		return a, nil
+	}
 	all := svc.List()
 	for _, a := range all {
 		if a.ID == name {

@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"github.com/sellerconnect/sellerconnect/accounts"
 	"strings"
 	"unicode"
 
@@ -34,6 +35,10 @@ func exitCode(err error) int {
 	var ce *cliError
 	if errors.As(err, &ce) && ce.code != 0 {
 		return ce.code
+	}
+	var ue *accounts.UnsavedError
+	if errors.As(err, &ue) {
+		return ExitUnsaved
 	}
 	var oe *oauth.Error
 	if errors.As(err, &oe) {
@@ -141,6 +146,10 @@ func (r *runner) fail(err error, subject string) int {
 
 // describe turns err into its sentence and advice.
 func describe(err error, subject string) (msg, advice string) {
+	var ue *accounts.UnsavedError
+	if errors.As(err, &ue) {
+		return ue.Error(), ""
+	}
 	var ce *cliError
 	if errors.As(err, &ce) {
 		advice = ce.advice

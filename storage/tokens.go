@@ -129,13 +129,16 @@ func (t *Tokens) Begin(id, sync string) error {
 }
 
 // End clears a begun refresh that got no token to save (the provider
-// refused, or no answer came); sync is the marker to leave.
-func (t *Tokens) End(id, sync string) error {
+// refused, or no answer came), leaving the marker as it is.
+func (t *Tokens) End(id string) error {
 	ts, err := t.DB.TokenState(id)
 	if err != nil {
 		return err
 	}
-	return t.DB.SetTokenState(id, ts.Generation, 0, sync)
+	if ts.Pending == 0 {
+		return nil
+	}
+	return t.DB.SetTokenState(id, ts.Generation, 0, ts.Sync)
 }
 
 // SetSync changes the marker alone.

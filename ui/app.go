@@ -217,6 +217,7 @@ func (a *App) apply(ev accounts.Event) {
 			a.showList()
 		} else {
 			a.details.update(ev.Account)
+			a.details.refetch()
 		}
 	}
 }

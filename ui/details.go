@@ -54,10 +54,30 @@ func newDetailsView(a *App, acc accounts.Account) *detailsView {
 	return v
 }
 
-// update shows a newer snapshot of the account.
+// update shows a newer snapshot of the account. Event snapshots carry no
+// timeline: the one shown stays until the full account is read again.
 func (v *detailsView) update(acc accounts.Account) {
+	if acc.Timeline == nil {
+		acc.Timeline = v.acc.Timeline
+	}
 	v.acc = acc
 	v.build()
+}
+
+// refetch reads the whole account (its timeline, which any process may
+// have added to) off the UI goroutine and shows it.
+func (v *detailsView) refetch() {
+	go func() {
+		full, err := v.a.be.Get(v.id)
+		if err != nil {
+			return
+		}
+		v.a.do(func() {
+			if v.a.details == v && v.a.page == "details" {
+				v.update(full)
+			}
+		})
+	}()
 }
 
 // tick redraws the relative times.

@@ -1,0 +1,191 @@
+package accounts
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sellerconnect/sellerconnect/oauth/emulator"
+	"github.com/sellerconnect/sellerconnect/storage"
+	"github.com/sellerconnect/sellerconnect/storage/faultstore"
+)
+
+// TestDisconnectIsFinalWhileAnotherProcessRuns: an account disconnected by
+// one process stays gone although another, holding it in memory with
+// changes of its own to write, keeps running.
+func TestDisconnectIsFinalWhileAnotherProcessRuns(t *testing.T) {
+	e := newEnv(t, envOpts{timing: fastTiming()})
+	id := e.connect("demo", "final-seller").ID
+	ctx := bg(t)
+	other := e.second()
+	other.Start(ctx)
+	if _, err := other.Token(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.Disconnect(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	// The other process has something of its own to write about the
+	// account (a note on its timeline), and writes it.
+	a, _ := other.inMemory(id)
+	if a != nil {
+		other.addEntry(a, "note", "a stale change", nil)
+	}
+	collectErr(other.persist.flushNow())
+	_, err := other.Token(ctx, id)
+	if !errors.Is(err, ErrNotFound) {
+		t.Errorf("Token in the other process after disconnect: %v, want not found", err)
+	}
+	e.waitFor("the other process to let it go", 5*time.Second, func() bool {
+		_, err := other.Get(id)
+		return errors.Is(err, ErrNotFound)
+	})
+	time.Sleep(2500 * time.Millisecond) // a wall-clock tick of the other process
+	if _, ok, err := e.cfg.Store.Account(id); ok || err != nil {
+		t.Fatalf("the account came back in the store (%v)", err)
+	}
+	for _, svc := range []*Service{e.svc, other} {
+		for _, acc := range svc.List() {
+			if acc.ID == id {
+				t.Fatalf("a process lists the disconnected account as %s", acc.Status)
+			}
+		}
+	}
+	// A third process started afresh does not see it either.
+	if _, err := e.second().Get(id); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("a new process found it: %v", err)
+	}
+}
+
+// brokenCreate is a store whose new accounts cannot be written: its
+// CreateAccount runs the real one on a closed database.
+type brokenCreate struct {
+	Store
+	closed *storage.Store
+}
+
+func (b brokenCreate) CreateAccount(r storage.Record, v []byte, entries []storage.TimelineEntry, keep storage.TimelineKeep) error {
+	return b.closed.CreateAccount(r, v, entries, keep)
+}
+
+// TestConnectIsAllOrNothing: when the account's row cannot be written, the
+// connect fails, no account is listed and its token is not left in the
+// keychain.
+func TestConnectIsAllOrNothing(t *testing.T) {
+	e := newEnv(t, envOpts{timing: fastTiming(), memory: true})
+	closed := openDB(t, t.TempDir())
+	closed.Close()
+	e.svc.Close()
+	e.cfg.Store = brokenCreate{Store: e.cfg.Store, closed: storage.NewStore(closed, e.fault)}
+	e.open()
+	e.svc.cfg.Opener = &emulator.AutoApprover{Seller: "unlucky-seller"}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	acc, err := e.svc.Connect(ctx, ConnectRequest{Provider: "demo", Timeout: 20 * time.Second})
+	collectErr(err)
+	if err == nil || acc.ID != "" {
+		t.Fatalf("connect without a writable store: %+v, %v", acc, err)
+	}
+	if !strings.Contains(err.Error(), "not added") {
+		t.Errorf("the error does not say the account was not added: %v", err)
+	}
+	if list := e.svc.List(); len(list) != 0 {
+		t.Fatalf("listed after a failed connect: %+v", list)
+	}
+	for k := range e.mem.Snapshot() {
+		if strings.HasPrefix(k, "account:") {
+			t.Fatalf("a token was left in the keychain under %s", k)
+		}
+	}
+}
+
+// TestRotatedTokenUnsavedAtCloseIsReported: a short-lived process (a CLI
+// command) refreshes a rotating account, then the keychain refuses. Close
+// keeps trying for SaveDeadline and, if the keychain recovers meanwhile,
+// saves the rotated token; if not, it says which account is lost.
+func TestRotatedTokenUnsavedAtCloseIsReported(t *testing.T) {
+	t.Run("the keychain recovers within the deadline", func(t *testing.T) {
+		tm := fastTiming()
+		tm.SaveDeadline = 5 * time.Second
+		e := newEnv(t, envOpts{timing: tm})
+		id := e.connect("demo", "recovering-seller").ID
+		ctx := bg(t)
+		e.fault.Inject(faultstore.Fault{Op: faultstore.Set, KeyPrefix: "account:"})
+		if err := e.svc.Refresh(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+		tok, err := e.svc.Token(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() { time.Sleep(time.Second); e.fault.ClearAll() }()
+		if err := e.svc.Close(); err != nil {
+			t.Fatalf("Close: %v", err)
+		}
+		e.open()
+		stored := e.storedToken(id)
+		if stored.AccessToken != tok || !e.em.RefreshValid(emulator.Demo, stored.RefreshToken) {
+			t.Fatal("the rotated token did not reach the keychain")
+		}
+	})
+	t.Run("the keychain keeps refusing", func(t *testing.T) {
+		e := newEnv(t, envOpts{timing: fastTiming()})
+		id := e.connect("demo", "unlucky-seller").ID
+		ctx := bg(t)
+		e.fault.Inject(faultstore.Fault{Op: faultstore.Set, KeyPrefix: "account:"})
+		if err := e.svc.Refresh(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		err := e.svc.Close()
+		collectErr(err)
+		var ue *UnsavedError
+		if !errors.As(err, &ue) || len(ue.Accounts) != 1 || ue.Accounts[0] != id {
+			t.Fatalf("Close: %v, want an UnsavedError naming %s", err, id)
+		}
+		if took := time.Since(start); took < fastTiming().SaveRetry {
+			t.Errorf("gave up after %s without retrying", took)
+		}
+		if !strings.Contains(err.Error(), id) || !strings.Contains(err.Error(), "connect") {
+			t.Errorf("the message does not say which account and what to do: %v", err)
+		}
+		// Another process is not left waiting for the lost token.
+		e.fault.ClearAll()
+		err = e.second().Refresh(ctx, id)
+		collectErr(err)
+		if err == nil {
+			t.Error("a refresh with the replaced refresh token succeeded")
+		}
+	})
+}
+
+// TestTimelineSurvivesEvents: entries written by background refreshes and
+// by another process are all in the account's timeline, whatever events
+// came in between.
+func TestTimelineSurvivesEvents(t *testing.T) {
+	e := newEnv(t, envOpts{timing: fastTiming(), accessTTL: 2})
+	id := e.connect("demo", "timeline-seller").ID
+	ctx := bg(t)
+	before := len(e.status(id).Timeline)
+	e.svc.Start(ctx)
+	e.waitFor("background refreshes", 10*time.Second, func() bool { return e.svc.refreshes.Load() >= 2 })
+	other := e.second()
+	if err := other.Refresh(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	collectErr(other.persist.flushNow())
+	tl := e.status(id).Timeline
+	if len(tl) <= before {
+		t.Fatalf("timeline has %d entries after refreshes, %d before", len(tl), before)
+	}
+	connected, fromOther := false, false
+	for _, x := range tl {
+		connected = connected || strings.HasPrefix(x.Summary, "Connected to")
+		fromOther = fromOther || (x.Kind == "exchange" && x.Time.After(time.Now().Add(-3*time.Second)))
+	}
+	if !connected || !fromOther {
+		t.Fatalf("timeline lost entries (connected %v, recent exchange %v): %d entries", connected, fromOther, len(tl))
+	}
+}
