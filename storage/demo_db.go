@@ -15,7 +15,8 @@ import (
 // code or token, keyed by the SHA-256 of its value (the value itself is
 // never stored). kind says what the row is:
 //
-//	code     an authorization code (data: DemoCode; used once redeemed)
+//	code     an authorization code (data: DemoCode; Used once redeemed,
+//	         then kept while the tokens it issued may live)
 //	access   the grant's live access token (data: the grant, with the
 //	         token's own scopes)
 //	refresh  the grant's live refresh token (data: the grant)
@@ -145,12 +146,15 @@ func (d *DB) RedeemDemoCode(code string, now time.Time, check func(DemoCode) err
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(`UPDATE demo_grants SET data = ? WHERE hash = ?`, string(used), demoHash(code)); err != nil {
+		// A code that issued tokens is remembered as long as they may live,
+		// so its replay revokes them even after the code's own expiry.
+		if refused = check(c); refused != nil {
+			_, err = tx.Exec(`UPDATE demo_grants SET data = ? WHERE hash = ?`, string(used), demoHash(code))
 			return err
 		}
-		if err := check(c); err != nil {
-			refused = err
-			return nil
+		if _, err := tx.Exec(`UPDATE demo_grants SET data = ?, expires = ? WHERE hash = ?`,
+			string(used), demoMillis(t.RefreshExpires), demoHash(code)); err != nil {
+			return err
 		}
 		g = c.Grant
 		g.Created = now

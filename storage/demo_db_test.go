@@ -222,13 +222,21 @@ func TestDemoSweep(t *testing.T) {
 	if _, err := db.PutDemoCode("code-2", demoTestCode(demoT0)); err != nil {
 		t.Fatal(err)
 	}
-	// After 10 minutes: both codes and the access token are dead.
+	// After 10 minutes: the unused code and the access token are dead; the
+	// redeemed code is kept to recognise its replay.
 	n, err := db.SweepDemo(demoT0.Add(10 * time.Minute))
-	if err != nil || n != 3 {
+	if err != nil || n != 2 {
 		t.Fatalf("swept %d (%v)", n, err)
 	}
-	if _, err := db.RotateDemoRefresh("rt-1", demoT0.Add(time.Hour), accept[DemoGrant], demoTestTokens(2, demoT0.Add(time.Hour))); err != nil {
+	hour := demoT0.Add(time.Hour)
+	if _, err := db.RotateDemoRefresh("rt-1", hour, accept[DemoGrant], demoTestTokens(2, hour)); err != nil {
 		t.Fatalf("the refresh token did not survive the sweep: %v", err)
+	}
+	if _, err := db.RedeemDemoCode("code-1", hour, accept[DemoCode], demoTestTokens(3, hour)); !errors.Is(err, ErrDemoReplay) {
+		t.Fatalf("code replayed after its expiry: %v", err)
+	}
+	if _, err := db.DemoAccess("at-2", hour); !errors.Is(err, ErrDemoInvalid) {
+		t.Fatalf("the late code replay did not revoke the grant: %v", err)
 	}
 }
 
