@@ -10,7 +10,7 @@ import (
 	"github.com/pkg/browser"
 
 	"github.com/sellerconnect/sellerconnect/oauth"
-	"github.com/sellerconnect/sellerconnect/oauth/emulator"
+	"github.com/sellerconnect/sellerconnect/demo"
 	"github.com/sellerconnect/sellerconnect/storage"
 )
 
@@ -36,7 +36,7 @@ func WithTiming(t Timing) Option { return func(c *Config) { c.Timing = t } }
 func WithOpener(o oauth.URLOpener) Option { return func(c *Config) { c.Opener = o } }
 
 // WithoutDemo leaves the demo provider unserved.
-func WithoutDemo() Option { return func(c *Config) { c.Demo = false } }
+func WithoutDemo() Option { return func(c *Config) { c.Demo = nil } }
 
 // Open wires the real parts for a data directory ("" for the default: see
 // storage.DataDir): the OS keychain, the records and settings files, the
@@ -66,8 +66,8 @@ func Open(dataDir string, opts ...Option) (*Service, error) {
 		Settings:      db.Settings(),
 		Opener:        systemBrowser{},
 		HTTPClient:    defaultHTTPClient(),
-		Demo:          true,
 	}
+	cfg.Demo = demo.New(db, demo.Options{Now: func() time.Time { return cfg.clockOrReal().Now() }})
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -98,77 +98,58 @@ func (systemBrowser) Open(url string) error {
 
 const demoProvider = "demo"
 
-// demoState is the Demo marketplace: the emulator's demo dialect running in
-// this process on 127.0.0.1, started on first use.
-//
-// The emulator keeps its grants in memory only, so a demo account does not
-// survive SellerConnect restarting: its next refresh is refused and the
-// account shows "reconnect needed" with the reason (the demo forgets its
-// approvals when the app restarts). That is honest and shows the reconnect
-// flow; reconnecting takes two clicks on the local consent page.
+// Marketplace is a provider SellerConnect serves itself on 127.0.0.1 (the
+// Demo): started on first use, its address then given to the provider's
+// profile. *demo.Server is one; its grants live in the shared store, so
+// every process serves the same marketplace.
+type Marketplace interface {
+	Start() error
+	URL() string
+	Close() error
+}
+
+// demoState runs the configured Marketplace for the demo provider.
 type demoState struct {
-	mu   sync.Mutex
-	em   *emulator.Emulator
-	base string
+	mu      sync.Mutex
+	started bool
+	base    string
 }
 
 func (d *demoState) running() bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return d.em != nil
+	return d.started
 }
 
 func (d *demoState) rebase(p *oauth.Profile) *oauth.Profile {
 	d.mu.Lock()
 	base := d.base
 	d.mu.Unlock()
-	return p.Rebase(base + "/" + emulator.Demo)
+	return p.Rebase(base)
 }
 
 func (s *Service) ensureDemo() error {
 	s.demo.mu.Lock()
 	defer s.demo.mu.Unlock()
-	if s.demo.em != nil {
+	if s.demo.started {
 		return nil
 	}
-	dl := emulator.Dialect{}
-	if s.cfg.DemoTTL > 0 {
-		dl.AccessTTL = int(s.cfg.DemoTTL / time.Second)
-	}
-	em := emulator.New(emulator.Options{Now: s.clock.Now, Dialects: map[string]emulator.Dialect{emulator.Demo: dl}, NoIssuedLog: true})
-	if err := em.Start(); err != nil {
+	if err := s.cfg.Demo.Start(); err != nil {
 		return &oauth.Error{Kind: oauth.KindTemporary, Op: "demo", Err: err,
 			Advice: "The demo marketplace could not start on 127.0.0.1; try again."}
 	}
-	s.demo.em, s.demo.base = em, em.URL()
-	s.logf("demo marketplace at %s", em.URL())
+	s.demo.started, s.demo.base = true, s.cfg.Demo.URL()
+	s.logf("demo marketplace at %s", s.demo.base)
 	return nil
 }
 
 func (s *Service) stopDemo() {
 	s.demo.mu.Lock()
 	defer s.demo.mu.Unlock()
-	if s.demo.em != nil {
-		s.demo.em.Close()
-		s.demo.em = nil
-	}
-}
-
-// DemoURL is the demo marketplace's address ("" until it runs).
-func (s *Service) DemoURL() string {
-	s.demo.mu.Lock()
-	defer s.demo.mu.Unlock()
-	return s.demo.base
-}
-
-func (s *Service) hasDemoAccount() bool {
-	for _, a := range s.snapshotAccounts() {
-		a.mu.Lock()
-		d := a.rec.Provider == demoProvider
-		a.mu.Unlock()
-		if d {
-			return true
+	if s.demo.started {
+		if err := s.cfg.Demo.Close(); err != nil {
+			s.logf("demo marketplace: %v", err)
 		}
+		s.demo.started = false
 	}
-	return false
 }

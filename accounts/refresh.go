@@ -581,8 +581,6 @@ func (s *Service) failed(a *account, p *oauth.Profile, cur *oauth.Token, err err
 			a.reason = fmt.Sprintf("A refresh reached %s but the connection dropped before its answer arrived; %s had already replaced the token, so the one SellerConnect holds is no longer valid.", provName, provName)
 		case a.lostUnsaved:
 			a.reason = "SellerConnect closed while a renewed token could not be saved in the keychain, so the token it still holds was already replaced at the provider."
-		case a.rec.Provider == demoProvider:
-			a.reason = fmt.Sprintf("The demo marketplace no longer accepts this approval%s. It runs inside SellerConnect and forgets its approvals when the app restarts, the usual cause; an approval revoked on its page ends the same way.", detail)
 		default:
 			a.reason = fmt.Sprintf("%s no longer accepts this account's approval%s: it was revoked or expired, or the seller changed their password.", provName, detail)
 		}

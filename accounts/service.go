@@ -72,11 +72,9 @@ type Config struct {
 	ProvidersDir string
 	// CatalogErrors are provider files that did not load (shown by the faces).
 	CatalogErrors []error
-	// Demo serves the built-in "demo" provider from an in-process emulator
-	// started on first use. Open enables it.
-	Demo bool
-	// DemoTTL overrides the demo's access token lifetime (tests).
-	DemoTTL time.Duration
+	// Demo serves the built-in "demo" provider, started on first use; nil
+	// leaves it unserved. Open sets the Demo marketplace.
+	Demo Marketplace
 	// closeStore, when set, closes the store at Close (Open opened it).
 	closeStore func() error
 	// Endpoints sends a provider's requests to another base address
@@ -221,6 +219,13 @@ func (s *Service) adoptRow(r storage.Row, now time.Time) (*account, bool) {
 	s.mu.Unlock()
 	s.scheduleLoaded(a, now)
 	return a, true
+}
+
+func (c *Config) clockOrReal() Clock {
+	if c.Clock == nil {
+		return RealClock{}
+	}
+	return c.Clock
 }
 
 func defaultHTTPClient() *http.Client {
@@ -406,7 +411,7 @@ func (s *Service) profile(id string) (*oauth.Profile, error) {
 	if base, ok := s.cfg.Endpoints[id]; ok {
 		return p.Rebase(base), nil
 	}
-	if p.ID == demoProvider && s.cfg.Demo {
+	if p.ID == demoProvider && s.cfg.Demo != nil {
 		if err := s.ensureDemo(); err != nil {
 			return nil, err
 		}
@@ -424,7 +429,7 @@ func (s *Service) Providers() []ProviderInfo {
 	for _, p := range list {
 		if base, ok := s.cfg.Endpoints[p.ID]; ok {
 			p = p.Rebase(base)
-		} else if p.ID == demoProvider && s.cfg.Demo && s.demo.running() {
+		} else if p.ID == demoProvider && s.cfg.Demo != nil && s.demo.running() {
 			p = s.demo.rebase(p)
 		}
 		c, _ := s.credentials(p)

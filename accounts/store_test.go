@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sellerconnect/sellerconnect/demo"
 	"github.com/sellerconnect/sellerconnect/oauth/emulator"
 	"github.com/sellerconnect/sellerconnect/storage"
 	"github.com/sellerconnect/sellerconnect/storage/faultstore"
@@ -187,5 +188,74 @@ func TestTimelineSurvivesEvents(t *testing.T) {
 	}
 	if !connected || !fromOther {
 		t.Fatalf("timeline lost entries (connected %v, recent exchange %v): %d entries", connected, fromOther, len(tl))
+	}
+}
+
+// demoEnv is an env whose demo provider is served by the Demo marketplace
+// (the shipped one, its grants in the store) instead of the emulator.
+func demoEnv(t *testing.T, ttl time.Duration) *env {
+	e := newEnv(t, envOpts{timing: fastTiming()})
+	e.svc.Close()
+	delete(e.cfg.Endpoints, "demo")
+	e.cfg.Demo = demo.New(openDB(t, e.dir), demo.Options{AccessTTL: ttl})
+	e.open()
+	return e
+}
+
+// withOwnDemo is a second process with a Demo marketplace server of its
+// own, on its own connection to the same database.
+func (e *env) withOwnDemo(ttl time.Duration) *Service {
+	e.t.Helper()
+	cfg := e.cfg
+	db := openDB(e.t, e.dir)
+	cfg.Store, cfg.Settings = storage.NewStore(db, e.fault), db.Settings()
+	cfg.Demo = demo.New(db, demo.Options{AccessTTL: ttl})
+	other, err := New(cfg)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(func() { collectErr(other.Close()) })
+	return other
+}
+
+// TestDemoIsOneMarketplaceForEveryProcess: a Demo account connected in the
+// window is served by `token` in another process once its refresh is due,
+// both processes refresh it in turn, and it survives both restarting.
+func TestDemoIsOneMarketplaceForEveryProcess(t *testing.T) {
+	const ttl = 3 * time.Second
+	e := demoEnv(t, ttl)
+	id := e.connect("demo", "Meadow & Loom").ID
+	if a := e.status(id); a.DisplayName != "Meadow & Loom" {
+		t.Fatalf("connected as %q", a.DisplayName)
+	}
+	ctx := bg(t)
+	e.svc.Start(ctx)
+	other := e.withOwnDemo(ttl)
+	deadline := time.Now().Add(8 * time.Second)
+	calls := 0
+	for time.Now().Before(deadline) {
+		for _, svc := range []*Service{other, e.svc} {
+			if _, err := svc.Token(ctx, id); err != nil {
+				t.Fatalf("Token after %d calls: %v", calls, err)
+			}
+			calls++
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if n := e.svc.refreshes.Load() + other.refreshes.Load(); n < 2 {
+		t.Fatalf("only %d refreshes in 8 s of %s tokens", n, ttl)
+	}
+	if _, err := other.Test(ctx, id); err != nil {
+		t.Fatalf("the other process's test call: %v", err)
+	}
+	// Both stop; a new process finds the marketplace remembers the account.
+	collectErr(e.svc.Close())
+	collectErr(other.Close())
+	third := e.withOwnDemo(ttl)
+	if err := third.Refresh(ctx, id); err != nil {
+		t.Fatalf("refresh after every process restarted: %v", err)
+	}
+	if a, _ := third.Get(id); a.Status != StatusConnected {
+		t.Fatalf("after restart: %s: %s", a.Status, a.Reason)
 	}
 }
