@@ -9,8 +9,8 @@ import (
 
 	"github.com/pkg/browser"
 
-	"github.com/sellerconnect/sellerconnect/oauth"
 	"github.com/sellerconnect/sellerconnect/demo"
+	"github.com/sellerconnect/sellerconnect/oauth"
 	"github.com/sellerconnect/sellerconnect/storage"
 )
 
