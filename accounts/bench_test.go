@@ -106,7 +106,7 @@ const (
 func benchTiming() Timing {
 	// A lead of 10% (3 s of 30 s), at least 1 s; Token refreshes first only
 	// within 1 s of expiry, so the scheduler, not the callers, refreshes.
-	return Timing{MinLead: time.Second, TokenMargin: time.Second}
+	return Timing{MinLead: time.Second, Guarantee: time.Second}
 }
 
 // TestBenchEmulatorProcess is the emulator process of BenchmarkScheduler10k;

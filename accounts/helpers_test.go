@@ -62,7 +62,7 @@ var testStart = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 func fastTiming() Timing {
 	return Timing{
 		MinLead:      500 * time.Millisecond,
-		TokenMargin:  time.Second,
+		Guarantee:    time.Second,
 		WallCheck:    2 * time.Second,
 		RetryBase:    200 * time.Millisecond,
 		RetryMax:     3 * time.Second,

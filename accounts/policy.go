@@ -15,9 +15,11 @@ type Timing struct {
 	MinLead time.Duration
 	// LeadFraction of the access token's lifetime is the planned lead (0.1).
 	LeadFraction float64
-	// TokenMargin: Token refreshes first when the access token expires
-	// within this (30 s, capped at a quarter of the lifetime).
-	TokenMargin time.Duration
+	// Guarantee is how long a token handed out by Token stays valid at
+	// least (60 s, capped at a quarter of the token's lifetime): a caller
+	// that comes later than that before the expiry, or on a rotating
+	// provider before the planned refresh, gets the renewed token instead.
+	Guarantee time.Duration
 	// WallCheck is the coarse wall-clock check (30 s).
 	WallCheck time.Duration
 	// RetryBase and RetryMax bound the backoff of temporary failures (10 s, 15 min).
@@ -39,7 +41,7 @@ type Timing struct {
 var DefaultTiming = Timing{
 	MinLead:        time.Minute,
 	LeadFraction:   0.1,
-	TokenMargin:    30 * time.Second,
+	Guarantee:      time.Minute,
 	WallCheck:      30 * time.Second,
 	RetryBase:      10 * time.Second,
 	RetryMax:       15 * time.Minute,
@@ -58,8 +60,8 @@ func (t Timing) withDefaults() Timing {
 	if t.LeadFraction > 0 {
 		d.LeadFraction = t.LeadFraction
 	}
-	if t.TokenMargin > 0 {
-		d.TokenMargin = t.TokenMargin
+	if t.Guarantee > 0 {
+		d.Guarantee = t.Guarantee
 	}
 	if t.WallCheck > 0 {
 		d.WallCheck = t.WallCheck
@@ -141,31 +143,13 @@ func (t Timing) target(tok *oauth.Token) time.Time {
 	return tok.Expiry.Add(-t.lead(tok))
 }
 
-// due reports whether the scheduler should refresh tok now.
-func (t Timing) due(id string, tok *oauth.Token, now time.Time) bool {
-	at := t.refreshAt(id, tok)
-	return !at.IsZero() && !now.Before(at)
-}
-
-// tokenDue reports whether Token must refresh before answering: the
-// access token expires within the margin, or, for a provider that rotates,
-// the scheduler's planned refresh comes within it. Rotation ends the
-// current access token at once, so a token handed out just before the
-// planned refresh would die in the caller's hands.
-func (t Timing) tokenDue(id string, tok *oauth.Token, rotates bool, now time.Time) bool {
-	if tok == nil || tok.AccessToken == "" {
-		return true
+// guarantee is how long a token handed out now must stay valid.
+func (t Timing) guarantee(tok *oauth.Token) time.Duration {
+	g := t.Guarantee
+	if life := lifetime(tok); life > 0 && g > life/4 {
+		g = life / 4
 	}
-	m := t.TokenMargin
-	if life := lifetime(tok); life > 0 && m > life/4 {
-		m = life / 4
-	}
-	if rotates {
-		if at := t.refreshAt(id, tok); !at.IsZero() && !now.Add(m).Before(at) {
-			return true
-		}
-	}
-	return tok.ExpiresWithin(now, m)
+	return g
 }
 
 // backoff is the delay before retry number attempt (0-based): doubling from

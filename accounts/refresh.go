@@ -110,18 +110,46 @@ func (s *Service) quick(a *account) (*oauth.Token, error, bool) {
 		// replaced the token held here: wait for the outcome.
 		return nil, nil, false
 	}
-	if !s.t.tokenDue(a.id, a.tok, s.rotates(a.rec.Provider), now) {
+	d := decide(s.situation(a, a.tok, callerScript, now, time.Time{}))
+	switch {
+	case d.verdict == verdictServe:
 		return a.tok, nil, true
-	}
-	// Backing off after temporary failures: serve what still works, or
-	// the failure, rather than hammer a provider that is down.
-	if a.status == StatusOffline && now.Before(a.nextRetry) {
-		if now.Before(a.tok.Expiry) {
-			return a.tok, nil, true
-		}
+	case d.verdict == verdictStop && d.stop == stopRetryingLater:
+		// Backing off after temporary failures: the failure, rather than
+		// hammering a provider that is down.
 		return nil, s.lastError(a), true
 	}
 	return nil, nil, false
+}
+
+// situation describes a (whose mu is held) for decide.
+func (s *Service) situation(a *account, tok *oauth.Token, c caller, now, since time.Time) situation {
+	st := standingHealthy
+	switch {
+	case a.blocked:
+		st = standingStopped
+	case a.lostAnswer || a.interrupted:
+		st = standingUnsure
+	case a.status == StatusOffline:
+		st = standingRetrying
+	}
+	sit := situation{standing: st, tok: tok, rotates: s.rotates(a.rec.Provider), now: now,
+		retryAt: a.nextRetry, since: since, caller: c}
+	if tok != nil {
+		sit.planned, sit.guard = s.t.refreshAt(a.id, tok), s.t.guarantee(tok)
+	}
+	return sit
+}
+
+// callerOf is the caller a mode stands for.
+func callerOf(m mode) caller {
+	switch m {
+	case modeScheduled:
+		return callerScheduler
+	case modeForce:
+		return callerSeller
+	}
+	return callerScript
 }
 
 func (s *Service) underLock(ctx context.Context, a *account, m mode, since time.Time) (*oauth.Token, error) {
@@ -202,40 +230,29 @@ func (s *Service) underLock(ctx context.Context, a *account, m mode, since time.
 		a.blocked, a.failures, a.lostAnswer, a.lostUnsaved, a.interrupted = false, 0, false, false, false
 		a.status, a.reason, a.action = StatusConnected, "", ""
 	}
-	blocked := a.blocked
 	unsaved := a.unsaved
-	lost := a.lostAnswer
+	d := decide(s.situation(a, cur, callerOf(m), now, since))
 	a.mu.Unlock()
-	if blocked && m != modeForce {
-		return nil, s.blockedError(a)
-	}
 	if unsaved {
 		s.trySave(a)
 	}
-	notDue := false
-	switch m {
-	case modeToken:
-		notDue = !s.t.tokenDue(a.id, cur, s.rotates(a.rec.Provider), now)
-	case modeScheduled:
-		// After a lost answer the provider may have rotated: only a
-		// refresh tells, even when the token is not due yet (a "Refresh
-		// now" lost its answer), rather than showing connected on tokens
-		// that may be dead.
-		notDue = !s.t.due(a.id, cur, now) && !blocked && !lost
-	case modeForce:
-		notDue = !blocked && cur.IssuedAt.After(since)
-	}
-	if notDue {
+	switch {
+	case d.backingOff && d.verdict != verdictStop:
+		s.planNext(a)
+		return cur, nil
+	case d.verdict == verdictServe || d.verdict == verdictWait:
 		s.settle(a, cur)
 		return cur, nil
-	}
-	if cur.RefreshToken == "" {
+	case d.verdict == verdictStop:
+		switch d.stop {
+		case stopSeller:
+			return nil, s.blockedError(a)
+		case stopRetryingLater:
+			return nil, s.lastError(a)
+		}
 		oe := &oauth.Error{Kind: oauth.KindReconnect, Op: "refresh",
 			Description: "the provider gave no refresh token, so the access token cannot be renewed",
 			Advice:      "Connect the account again when the access token expires."}
-		if now.Before(cur.Expiry) && m == modeToken {
-			return cur, nil
-		}
 		s.failed(a, nil, cur, oe, m)
 		return nil, oe
 	}

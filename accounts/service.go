@@ -667,36 +667,56 @@ func (s *Service) Refresh(ctx context.Context, id string) error {
 	return err
 }
 
-// RefreshAll refreshes every account that can be refreshed, a bounded
-// number at a time per provider, and returns the failures joined.
-func (s *Service) RefreshAll(ctx context.Context) error {
-	if err := s.loadAll(); err != nil {
-		return err
-	}
-	accs := s.snapshotAccounts()
-	var (
-		wg   sync.WaitGroup
-		mu   sync.Mutex
-		errs []error
-	)
+// RefreshOutcome is one account's part in RefreshAll.
+type RefreshOutcome struct {
+	ID string
+	// Skipped: the account waits for the seller (reconnect, or app
+	// credentials), so nothing was sent; Reason says why.
+	Skipped bool
+	Reason  string
+	Err     error
+}
+
+// RefreshEach refreshes every account that can be refreshed, a bounded
+// number at a time per provider, and says what came of each, in List's
+// order. Accounts that wait for the seller are skipped: their refresh
+// tokens are known to be dead, and sending them again helps no one. It is
+// what "Refresh all" in the window and `refresh --all` do.
+func (s *Service) RefreshEach(ctx context.Context) []RefreshOutcome {
+	list := s.List()
+	out := make([]RefreshOutcome, len(list))
+	var wg sync.WaitGroup
 	since := s.clock.Now()
-	for _, a := range accs {
-		a.mu.Lock()
-		skip := a.status == StatusReconnect || a.status == StatusCredentials
-		a.mu.Unlock()
-		if skip {
+	for i, v := range list {
+		out[i].ID = v.ID
+		a, err := s.account(v.ID)
+		if err != nil {
+			out[i].Err = err
 			continue
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if _, err := s.obtain(ctx, a, modeForce, since); err != nil {
-				mu.Lock()
-				errs = append(errs, fmt.Errorf("%s: %w", a.id, err))
-				mu.Unlock()
-			}
-		}()
+		a.mu.Lock()
+		skip := a.blocked
+		reason := a.reason
+		a.mu.Unlock()
+		if skip {
+			out[i].Skipped, out[i].Reason = true, reason
+			continue
+		}
+		wg.Go(func() {
+			_, out[i].Err = s.obtain(ctx, a, modeForce, since)
+		})
 	}
 	wg.Wait()
+	return out
+}
+
+// RefreshAll is RefreshEach with the failures joined into one error.
+func (s *Service) RefreshAll(ctx context.Context) error {
+	var errs []error
+	for _, o := range s.RefreshEach(ctx) {
+		if o.Err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", o.ID, o.Err))
+		}
+	}
 	return errors.Join(errs...)
 }

@@ -268,7 +268,7 @@ func TestSleepRefreshesOverdueAccountsInBoundedBursts(t *testing.T) {
 	const n = 50
 	tm := fastTiming()
 	tm.MinLead = time.Minute
-	tm.TokenMargin = 30 * time.Second
+	tm.Guarantee = 30 * time.Second
 	tm.WallCheck = 30 * time.Second
 	tm.RetryBase, tm.RetryMax = 10*time.Second, 5*time.Minute
 	// Secrets in memory: the keychain is not what this test is about, and
@@ -378,7 +378,7 @@ func (s *switchable) down() {
 func TestProviderDownThenBack(t *testing.T) {
 	tm := fastTiming()
 	tm.MinLead = time.Minute
-	tm.TokenMargin = 30 * time.Second
+	tm.Guarantee = 30 * time.Second
 	tm.WallCheck = 30 * time.Second
 	tm.RetryBase, tm.RetryMax = 10*time.Second, 5*time.Minute
 	e := newEnv(t, envOpts{fake: true, accessTTL: 3600, timing: tm})
@@ -533,7 +533,7 @@ func TestInterruptedRefreshKeepsTheAccount(t *testing.T) {
 func TestRateLimitHonoursRetryAfter(t *testing.T) {
 	tm := fastTiming()
 	tm.MinLead = time.Minute
-	tm.TokenMargin = 30 * time.Second
+	tm.Guarantee = 30 * time.Second
 	tm.WallCheck = 30 * time.Second
 	tm.RetryBase, tm.RetryMax = 10*time.Second, 5*time.Minute
 	e := newEnv(t, envOpts{fake: true, accessTTL: 3600, timing: tm})

@@ -191,34 +191,42 @@ func (r *runner) cmdRefresh(args []string) int {
 	if err != nil {
 		return r.fail(err, "")
 	}
-	var targets []accounts.Account
 	if *all {
-		targets = s.svc.List()
-	} else {
-		a, err := resolve(s.svc, pos[0])
-		if err != nil {
-			return r.fail(err, "")
-		}
-		targets = []accounts.Account{a}
+		return r.refreshAll(s)
 	}
-	// Each account is refreshed on its own so one failure does not hide
-	// the others; the exit code is the failures' common code, else 1.
+	a, err := resolve(s.svc, pos[0])
+	if err != nil {
+		return r.fail(err, "")
+	}
+	if err := s.svc.Refresh(r.ctx, a.ID); err != nil {
+		return r.fail(err, subject(a))
+	}
+	if now, err := s.svc.Get(a.ID); err == nil {
+		a = now
+	}
+	fmt.Fprintf(r.stdout, "%s\t%s\taccess token valid until %s\n", a.ID, a.Status, stamp(a.AccessExpiry))
+	return ExitOK
+}
+
+// refreshAll is the window's "Refresh all": every account that can be
+// refreshed, in parallel; those waiting for the seller are listed as
+// skipped. The exit code is the failures' common code, else 1.
+func (r *runner) refreshAll(s *session) int {
 	result := ExitOK
-	for _, a := range targets {
-		if *all && a.Status == accounts.StatusDisconnected {
+	for _, o := range s.svc.RefreshEach(r.ctx) {
+		a, _ := s.svc.Get(o.ID)
+		switch {
+		case o.Skipped:
+			fmt.Fprintf(r.stdout, "%s\t%s\tskipped: %s\n", o.ID, a.Status, o.Reason)
 			continue
-		}
-		if err := s.svc.Refresh(r.ctx, a.ID); err != nil {
-			c := r.fail(err, subject(a))
+		case o.Err != nil:
+			c := r.fail(o.Err, subject(a))
 			if result == ExitOK {
 				result = c
 			} else if result != c {
 				result = ExitOther
 			}
 			continue
-		}
-		if now, err := s.svc.Get(a.ID); err == nil {
-			a = now
 		}
 		fmt.Fprintf(r.stdout, "%s\t%s\taccess token valid until %s\n", a.ID, a.Status, stamp(a.AccessExpiry))
 	}
