@@ -147,9 +147,11 @@ func (s *Service) view(a *account, now time.Time, timeline bool) Account {
 		LastRefresh: a.rec.LastRefresh,
 		NextRetry:   a.nextRetry,
 	}
+	life := oauth.LifetimeUnknown
 	s.catMu.RLock()
 	if p, ok := s.catalog.Get(a.rec.Provider); ok {
 		acc.ProviderName, acc.Environment = p.Name, p.Environment
+		life = p.RefreshLifetime
 	} else {
 		acc.ProviderName = a.rec.Provider
 	}
@@ -169,7 +171,7 @@ func (s *Service) view(a *account, now time.Time, timeline bool) Account {
 			acc.NextRefresh = a.rec.NextRefresh
 		}
 	}
-	acc.Status, acc.Reason, acc.Action = s.derive(a, acc, now)
+	acc.Status, acc.Reason, acc.Action = s.derive(a, acc, life, now)
 	if acc.Status != StatusOffline && acc.Status != StatusNotSaved {
 		acc.NextRetry = time.Time{}
 	}
@@ -197,24 +199,49 @@ func (s *Service) detailed(a *account, now time.Time) Account {
 
 const dateLayout = "2 Jan 2006"
 
+// approvalEnd says whether the end of the provider's approval (the
+// refresh token's expiry, rb) shows on the badge, by the lifetime model:
+// an absolute or fixed lifetime ends whatever SellerConnect does, so the
+// seller is warned within window of it; a rolling one moves forward with
+// every refresh, so it warns only when refreshing has not happened in time.
+// "" means nothing to show.
+func approvalEnd(life oauth.RefreshLifetime, rb, lastRefresh, now time.Time, window time.Duration) (Status, string, string) {
+	if rb.IsZero() {
+		return "", "", ""
+	}
+	day := rb.Local().Format(dateLayout)
+	if !now.Before(rb) {
+		return StatusReconnect, fmt.Sprintf("The provider's approval ended on %s; only connecting again renews it.", day),
+			"Connect the account again."
+	}
+	if rb.Sub(now) >= window {
+		return "", "", ""
+	}
+	if life == oauth.LifetimeRolling {
+		since := "for a while"
+		if !lastRefresh.IsZero() {
+			since = "since " + lastRefresh.Local().Format(dateLayout)
+		}
+		return StatusExpiring, fmt.Sprintf("SellerConnect has not been able to renew this account %s; the provider ends the approval on %s unless it is renewed before then.", since, day),
+			"Keep SellerConnect running with a working internet connection so it can renew the account, or connect it again."
+	}
+	return StatusExpiring, fmt.Sprintf("The provider ends this connection on %s; refreshing cannot extend it.", day),
+		fmt.Sprintf("Reconnect the account before %s.", day)
+}
+
 // derive turns the account's state into the badge: status, reason, action.
 // Connected becomes expiring when the refresh token ends within the window,
 // and reconnect needed once it has ended.
-func (s *Service) derive(a *account, acc Account, now time.Time) (Status, string, string) {
+func (s *Service) derive(a *account, acc Account, life oauth.RefreshLifetime, now time.Time) (Status, string, string) {
 	st, reason, action := a.status, a.reason, a.action
 	if a.unsaved && st != StatusRefreshing {
 		st = StatusNotSaved
 	}
 	switch st {
 	case StatusConnected, StatusRefreshing:
-		if rb := acc.ReconnectBy; !rb.IsZero() {
-			if !now.Before(rb) && st == StatusConnected {
-				return StatusReconnect, fmt.Sprintf("The provider's approval ended on %s; only connecting again renews it.", rb.Local().Format(dateLayout)),
-					"Connect the account again."
-			}
-			if rb.Sub(now) < s.t.ExpiringWindow && st == StatusConnected {
-				return StatusExpiring, fmt.Sprintf("The provider ends this connection on %s; refreshing cannot extend it.", rb.Local().Format(dateLayout)),
-					fmt.Sprintf("Reconnect the account before %s.", rb.Local().Format(dateLayout))
+		if st == StatusConnected {
+			if est, r, act := approvalEnd(life, acc.ReconnectBy, acc.LastRefresh, now, s.t.ExpiringWindow); est != "" {
+				return est, r, act
 			}
 		}
 		if st == StatusRefreshing {

@@ -2,6 +2,7 @@ package accounts
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -145,3 +146,51 @@ func TestDecideServesUntilTheGuarantee(t *testing.T) {
 
 func (v verdict) String() string  { return [...]string{"serve", "refresh", "wait", "stop"}[v] }
 func (s standing) String() string { return [...]string{"healthy", "retrying", "unsure", "stopped"}[s] }
+
+// TestApprovalEnd: the badge follows the provider's lifetime model.
+func TestApprovalEnd(t *testing.T) {
+	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	window := 14 * 24 * time.Hour
+	for _, c := range []struct {
+		name      string
+		life      oauth.RefreshLifetime
+		rb        time.Time
+		want      Status
+		reasonHas string
+	}{
+		{"unknown end", oauth.LifetimeAbsolute, time.Time{}, "", ""},
+		{"absolute, far", oauth.LifetimeAbsolute, now.Add(200 * 24 * time.Hour), "", ""},
+		{"absolute, within the window", oauth.LifetimeAbsolute, now.Add(5 * 24 * time.Hour), StatusExpiring, "refreshing cannot extend it"},
+		{"fixed, within the window", oauth.LifetimeFixed, now.Add(5 * 24 * time.Hour), StatusExpiring, "refreshing cannot extend it"},
+		{"unknown model, within the window", oauth.LifetimeUnknown, now.Add(5 * 24 * time.Hour), StatusExpiring, "refreshing cannot extend it"},
+		{"rolling, renewed in time", oauth.LifetimeRolling, now.Add(29 * 24 * time.Hour), "", ""},
+		{"rolling, not renewed in time", oauth.LifetimeRolling, now.Add(5 * 24 * time.Hour), StatusExpiring, "has not been able to renew"},
+		{"absolute, ended", oauth.LifetimeAbsolute, now.Add(-time.Hour), StatusReconnect, "ended"},
+		{"rolling, ended", oauth.LifetimeRolling, now.Add(-time.Hour), StatusReconnect, "ended"},
+	} {
+		st, reason, action := approvalEnd(c.life, c.rb, now.Add(-20*24*time.Hour), now, window)
+		if st != c.want || !strings.Contains(reason, c.reasonHas) || (st != "" && action == "") {
+			t.Errorf("%s: %q %q %q", c.name, st, reason, action)
+		}
+		if c.life == oauth.LifetimeRolling && strings.Contains(reason, "cannot extend") {
+			t.Errorf("%s: a rolling lifetime said refreshing cannot extend it", c.name)
+		}
+	}
+}
+
+// TestDemoCadenceMatchesItsText: the Demo's two-minute tokens renew 30 to
+// 60 seconds after they are issued, as the empty account list and the
+// README say.
+func TestDemoCadenceMatchesItsText(t *testing.T) {
+	t0 := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	lo, hi := time.Hour, time.Duration(0)
+	for i := 0; i < 2000; i++ {
+		tok := &oauth.Token{AccessToken: "at", RefreshToken: "rt", IssuedAt: t0.Add(time.Duration(i) * time.Millisecond)}
+		tok.Expiry = tok.IssuedAt.Add(2 * time.Minute)
+		d := DefaultTiming.refreshAt(fmt.Sprint("demo-", i), tok).Sub(tok.IssuedAt)
+		lo, hi = min(lo, d), max(hi, d)
+	}
+	if lo < 30*time.Second || hi > 60*time.Second || hi-lo < 20*time.Second {
+		t.Fatalf("a two-minute token renews %v to %v after issue; the texts say 30 to 60 seconds", lo, hi)
+	}
+}

@@ -243,7 +243,7 @@ func TestStatusDerivation(t *testing.T) {
 		{now.Add(-time.Hour), StatusReconnect},
 	}
 	for _, c := range cases {
-		st, reason, action := s.derive(a, Account{ReconnectBy: c.rb}, now)
+		st, reason, action := s.derive(a, Account{ReconnectBy: c.rb}, oauth.LifetimeAbsolute, now)
 		if st != c.want || reason == "" {
 			t.Errorf("reconnect-by %v: %s %q %q", c.rb, st, reason, action)
 		}
@@ -252,11 +252,11 @@ func TestStatusDerivation(t *testing.T) {
 		}
 	}
 	a = &account{status: StatusConnected, unsaved: true}
-	if st, _, action := s.derive(a, Account{}, now); st != StatusNotSaved || action == "" {
+	if st, _, action := s.derive(a, Account{}, oauth.LifetimeAbsolute, now); st != StatusNotSaved || action == "" {
 		t.Errorf("unsaved: %s %q", st, action)
 	}
 	a = &account{status: StatusOffline, reason: "x"}
-	if st, _, action := s.derive(a, Account{}, now); st != StatusOffline || action == "" {
+	if st, _, action := s.derive(a, Account{}, oauth.LifetimeAbsolute, now); st != StatusOffline || action == "" {
 		t.Errorf("offline: %s %q", st, action)
 	}
 }

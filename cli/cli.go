@@ -45,6 +45,9 @@ type GUI func(svc *accounts.Service, opts GUIOptions) int
 type GUIOptions struct {
 	DataDir string // resolved data directory
 	Version string
+	// Stop closes on SIGTERM or SIGINT: the app quits, and the command
+	// line then closes the service (refreshes in flight finish and save).
+	Stop <-chan struct{}
 }
 
 // Main runs the command line with args (without the program name) and

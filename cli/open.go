@@ -153,5 +153,5 @@ func (r *runner) runGUI() int {
 	if err != nil {
 		return r.fail(err, "")
 	}
-	return r.closeAll(r.gui(s.svc, GUIOptions{DataDir: s.dir, Version: Version}))
+	return r.closeAll(r.gui(s.svc, GUIOptions{DataDir: s.dir, Version: Version, Stop: r.ctx.Done()}))
 }

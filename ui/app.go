@@ -46,6 +46,10 @@ type Options struct {
 	Now func() time.Time
 	// Tray overrides the tray detection (nil: detect).
 	Tray *bool
+	// Stop, when it closes, quits the app as the tray's Quit would
+	// (SIGTERM, SIGINT, the session ending): the caller then closes the
+	// service, which lets refreshes in flight finish and saves.
+	Stop <-chan struct{}
 }
 
 // App is the desktop face: one main window whose content switches between

@@ -103,7 +103,7 @@ func (m *mainView) emptyState() fyne.CanvasObject {
 	connect := widget.NewButtonWithIcon("Connect account", theme.ContentAddIcon(), m.a.showPicker)
 	connect.Importance = widget.HighImportance
 	demo := widget.NewButtonWithIcon("Try the Demo marketplace", theme.MediaPlayIcon(), m.a.connectDemo)
-	hint := widget.NewLabel("The Demo runs on this computer and needs no account: connect, then watch the token renew every two minutes.")
+	hint := widget.NewLabel("The Demo runs on this computer and needs no account: connect, then watch its token renew every 30 to 60 seconds (each one lives two minutes).")
 	hint.Wrapping = fyne.TextWrapWord
 	hint.Alignment = fyne.TextAlignCenter
 	hint.Importance = widget.LowImportance

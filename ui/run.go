@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
 
 	"github.com/sellerconnect/sellerconnect/accounts"
@@ -30,6 +31,12 @@ func RunWith(be Backend, starter interface{ Start(context.Context) }, opts Optio
 	}
 	a.Start()
 	defer a.Close()
+	if opts.Stop != nil {
+		go func() {
+			<-opts.Stop
+			fyne.Do(fa.Quit)
+		}()
+	}
 	if (opts.StartMinimised || a.prefs.StartMinimised()) && a.tray {
 		a.hidden = true
 		fa.Run()
