@@ -28,8 +28,11 @@ type account struct {
 	entries []storage.TimelineEntry
 	tok     *oauth.Token // newest token known (nil until read from the keychain)
 	// stamp is the store's token stamp (generation and marker) that
-	// matched tok when it was read or saved.
-	stamp string
+	// matched tok when it was read or saved; seenDV is the store's
+	// DataVersion when stamp was last checked against it (no other
+	// process has written since, while DataVersion still says seenDV).
+	stamp  string
+	seenDV int64
 	// unsaved: tok is newer than the keychain's copy (the keychain refused it).
 	unsaved      bool
 	saveFailures int

@@ -81,18 +81,32 @@ func (s *Service) rotates(provider string) bool {
 // quick answers Token from memory when that is safe: the token is not due
 // and no other process stored a newer one (the sync stamp is unchanged).
 func (s *Service) quick(a *account) (*oauth.Token, error, bool) {
-	ts, err := s.store.TokenState(a.id)
-	if errors.Is(err, storage.ErrNoAccount) {
-		s.forget(a)
-		return nil, &NotFoundError{ID: a.id}, true
-	}
+	dv, err := s.store.DataVersion()
 	if err != nil {
 		return nil, nil, false // the slow path reads again and reports
 	}
-	stamp := ts.Stamp()
+	a.mu.Lock()
+	stamp, known := a.stamp, a.seenDV == dv && a.tok != nil
+	a.mu.Unlock()
+	if !known {
+		// Another process wrote something since this account was last
+		// checked: read its stamp.
+		ts, err := s.store.TokenState(a.id)
+		if errors.Is(err, storage.ErrNoAccount) {
+			s.forget(a)
+			return nil, &NotFoundError{ID: a.id}, true
+		}
+		if err != nil {
+			return nil, nil, false
+		}
+		stamp = ts.Stamp()
+	}
 	now := s.clock.Now()
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if stamp == a.stamp {
+		a.seenDV = dv
+	}
 	if a.removed {
 		return nil, &NotFoundError{ID: a.id}, true
 	}
@@ -546,12 +560,9 @@ func (s *Service) markRefreshing(a *account) {
 		return
 	}
 	marker := "r" + strconv.FormatInt(s.clock.Now().UnixNano(), 36) + "." + strconv.FormatUint(rand.Uint64(), 36)
-	if err := s.store.BeginRefresh(a.id, marker); err != nil {
-		s.logf("account %s: marking the refresh: %v", a.id, err)
-		return
-	}
-	ts, err := s.store.TokenState(a.id)
+	ts, err := s.store.BeginRefresh(a.id, marker)
 	if err != nil {
+		s.logf("account %s: marking the refresh: %v", a.id, err)
 		return
 	}
 	a.mu.Lock()

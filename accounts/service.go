@@ -37,10 +37,13 @@ type Store interface {
 	Timeline(id string) ([]storage.TimelineEntry, error)
 	// Changed reports whether another process wrote since the last call.
 	Changed() (bool, error)
+	// DataVersion changes whenever another process writes (not when this
+	// one does); it may lag such a write by a few milliseconds.
+	DataVersion() (int64, error)
 
 	TokenState(id string) (storage.TokenState, error)
 	LoadToken(id string) (storage.Loaded, error)
-	BeginRefresh(id, sync string) error
+	BeginRefresh(id, sync string) (storage.TokenState, error)
 	EndRefresh(id string) error
 	SetSync(id, sync string) error
 	SaveToken(id string, value []byte) (storage.TokenState, error)

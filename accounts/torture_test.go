@@ -35,7 +35,7 @@ const (
 	tortureGoroutines = 16
 	tortureProcesses  = 4
 	tortureAccounts   = 3
-	tortureAccessTTL  = 2 // seconds: a rotation per account every ~1.3 s
+	tortureAccessTTL  = 5 // seconds: a rotation per account every ~3 s
 
 	helperEnv = "SELLERCONNECT_TORTURE_HELPER"
 )
@@ -164,7 +164,11 @@ type servedChecker struct {
 	seen   int // issued tokens already hashed
 
 	served, stale, unknown, late atomic.Int64
-	examples                     []string
+	// Each token is checked again when the guaranteed time has passed.
+	guard              time.Duration
+	guarded, diedEarly atomic.Int64
+	pending            sync.WaitGroup
+	examples           []string
 }
 
 func (c *servedChecker) lookup(h string) (string, bool) {
@@ -192,6 +196,7 @@ const lateCheck = 500 * time.Millisecond
 func (c *servedChecker) check(who, tok string, since time.Time) {
 	c.served.Add(1)
 	if c.em.AccessValidSince(emulator.Demo, tok, since) {
+		c.checkLater(who, tok, since)
 		return
 	}
 	if lag := time.Since(since); lag > lateCheck {
@@ -201,6 +206,24 @@ func (c *servedChecker) check(who, tok string, since time.Time) {
 	}
 	c.stale.Add(1)
 	c.note(fmt.Sprintf("%s served %s, already dead when its call began at %s", who, oauth.Redact(tok), since.Format("15:04:05.000000")))
+}
+
+// checkLater checks, once the guaranteed time has passed, that the token
+// was still valid then: handed out at since, it must work until since+G.
+func (c *servedChecker) checkLater(who, tok string, since time.Time) {
+	if c.guard == 0 {
+		return
+	}
+	at := since.Add(c.guard - 10*time.Millisecond)
+	c.pending.Add(1)
+	time.AfterFunc(time.Until(at), func() {
+		defer c.pending.Done()
+		c.guarded.Add(1)
+		if !c.em.AccessValidSince(emulator.Demo, tok, at) {
+			c.diedEarly.Add(1)
+			c.note(fmt.Sprintf("%s served %s at %s; it stopped working before the guaranteed %v had passed", who, oauth.Redact(tok), since.Format("15:04:05.000000"), c.guard))
+		}
+	})
 }
 
 func (c *servedChecker) note(s string) {
@@ -220,7 +243,8 @@ func TestRotationTorture(t *testing.T) {
 	if err := e.svc.persist.flushNow(); err != nil {
 		t.Fatal(err)
 	}
-	chk := &servedChecker{em: e.em, byHash: map[string]string{}}
+	tok5 := &oauth.Token{IssuedAt: testStart, Expiry: testStart.Add(tortureAccessTTL * time.Second)}
+	chk := &servedChecker{em: e.em, byHash: map[string]string{}, guard: e.svc.t.guarantee(tok5)}
 	var errCount atomic.Int64
 	fail := func(who string, err string) {
 		errCount.Add(1)
@@ -316,6 +340,7 @@ func TestRotationTorture(t *testing.T) {
 	}
 	wg.Wait()
 	readers.Wait()
+	chk.pending.Wait()
 	var childCalls int64
 	for n, c := range children {
 		if err := c.cmd.Wait(); err != nil {
@@ -364,10 +389,17 @@ func TestRotationTorture(t *testing.T) {
 	}
 	t.Logf("torture %v: %d accounts, %d goroutines + %d processes; tokens served: %d (%d here, %d by the other processes); "+
 		"errors: %d; refreshes at the provider: %d (this process %d); token requests: %d; invalid_grant: %d; reused refresh tokens: %d; "+
-		"overlapping refreshes of one grant: %d; peak refresh requests in flight here: %d; tokens checked too late to judge: %d",
+		"overlapping refreshes of one grant: %d; peak refresh requests in flight here: %d; tokens checked too late to judge: %d; "+
+		"checked again after the guaranteed %v: %d, of which dead: %d; grants revoked for reuse: %d",
 		tortureDuration, tortureAccounts, tortureGoroutines, tortureProcesses, chk.served.Load(), localCalls.Load(), childCalls,
 		errCount.Load(), st.Refreshes, e.svc.refreshes.Load(), st.TokenRequests, st.InvalidGrant, st.ReusedRefresh,
-		st.ConcurrentRefreshes, e.svc.peakHTTP.Load(), chk.late.Load())
+		st.ConcurrentRefreshes, e.svc.peakHTTP.Load(), chk.late.Load(), chk.guard, chk.guarded.Load(), chk.diedEarly.Load(), st.ReuseRevocations)
+	if n := chk.diedEarly.Load(); n != 0 {
+		t.Errorf("%d handed-out tokens stopped working within the guaranteed %v", n, chk.guard)
+	}
+	if st.ReuseRevocations != 0 {
+		t.Errorf("%d grants were revoked for a replayed refresh token", st.ReuseRevocations)
+	}
 	if st.InvalidGrant != 0 || st.ReusedRefresh != 0 {
 		t.Errorf("invalid_grant answers: %d (reused refresh tokens: %d), want 0", st.InvalidGrant, st.ReusedRefresh)
 	}
@@ -386,7 +418,7 @@ func TestRotationTorture(t *testing.T) {
 	if childCalls == 0 || localCalls.Load() == 0 {
 		t.Errorf("calls: %d here, %d in the other processes", localCalls.Load(), childCalls)
 	}
-	if st.Refreshes < int(tortureDuration/(2*time.Second))*tortureAccounts {
+	if st.Refreshes < int(tortureDuration/(tortureAccessTTL*time.Second))*tortureAccounts {
 		t.Errorf("only %d refreshes: the accounts did not rotate as planned", st.Refreshes)
 	}
 	for _, x := range chk.examples {

@@ -170,35 +170,87 @@ func (d *DB) InsertAccount(r Record, gen int64, sync string, entries []TimelineE
 	})
 }
 
-// TokenState returns the account's token bookkeeping. It wraps
-// ErrNoAccount when the account is gone.
-func (d *DB) TokenState(id string) (TokenState, error) {
+// Token bookkeeping statements, prepared once: they run on every token
+// request and refresh. Each is one statement in its own implicit
+// transaction.
+const (
+	sqlTokenState    = `SELECT generation, pending, sync, version FROM accounts WHERE id = ?`
+	sqlSetTokenState = `UPDATE accounts SET generation = ?, pending = ?, sync = ?, version = version + 1 WHERE id = ?
+		RETURNING generation, pending, sync, version`
+	sqlBeginRefresh = `UPDATE accounts SET pending = generation + 1, sync = ?, version = version + 1 WHERE id = ?
+		RETURNING generation, pending, sync, version`
+	sqlEndRefresh = `UPDATE accounts SET pending = 0, version = version + 1 WHERE id = ? AND pending <> 0`
+	sqlSetSync    = `UPDATE accounts SET sync = ?, version = version + 1 WHERE id = ?
+		RETURNING generation, pending, sync, version`
+)
+
+// stmts are the prepared token statements.
+type stmts struct {
+	tokenState, setTokenState, beginRefresh, endRefresh, setSync, dataVersion *sql.Stmt
+}
+
+func (d *DB) prepare() error {
+	for _, p := range []struct {
+		st  **sql.Stmt
+		sql string
+	}{
+		{&d.st.tokenState, sqlTokenState}, {&d.st.setTokenState, sqlSetTokenState},
+		{&d.st.beginRefresh, sqlBeginRefresh}, {&d.st.endRefresh, sqlEndRefresh}, {&d.st.setSync, sqlSetSync},
+		{&d.st.dataVersion, `PRAGMA data_version`},
+	} {
+		st, err := d.sql.Prepare(p.sql)
+		if err != nil {
+			return d.classify(err)
+		}
+		*p.st = st
+	}
+	return nil
+}
+
+// tokenRow reads the bookkeeping a statement returns; no row means the
+// account is gone.
+func (d *DB) tokenRow(id string, row *sql.Row) (TokenState, error) {
 	var ts TokenState
-	err := d.sql.QueryRow(`SELECT generation, pending, sync, version FROM accounts WHERE id = ?`, id).
-		Scan(&ts.Generation, &ts.Pending, &ts.Sync, &ts.Version)
+	err := row.Scan(&ts.Generation, &ts.Pending, &ts.Sync, &ts.Version)
 	if errors.Is(err, sql.ErrNoRows) {
 		return TokenState{}, fmt.Errorf("account %s: %w", id, ErrNoAccount)
 	}
 	if err != nil {
-		return TokenState{}, d.classify(err)
+		return TokenState{}, d.writeErr(err)
 	}
 	return ts, nil
 }
 
-// SetTokenState records the account's token bookkeeping. The caller holds
-// the account's lock. It wraps ErrNoAccount when the account is gone: a
-// process holding a stale copy cannot bring it back.
-func (d *DB) SetTokenState(id string, gen, pending int64, sync string) error {
-	return d.tx(func(tx *sql.Tx) error {
-		res, err := tx.Exec(`UPDATE accounts SET generation = ?, pending = ?, sync = ?, version = version + 1 WHERE id = ?`, gen, pending, sync, id)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return fmt.Errorf("account %s: %w", id, ErrNoAccount)
-		}
-		return nil
-	})
+// TokenState returns the account's token bookkeeping. It wraps
+// ErrNoAccount when the account is gone.
+func (d *DB) TokenState(id string) (TokenState, error) {
+	return d.tokenRow(id, d.st.tokenState.QueryRow(id))
+}
+
+// SetTokenState records the account's token bookkeeping and returns it as
+// stored. The caller holds the account's lock. It wraps ErrNoAccount when
+// the account is gone: a process holding a stale copy cannot bring it back.
+func (d *DB) SetTokenState(id string, gen, pending int64, sync string) (TokenState, error) {
+	return d.tokenRow(id, d.st.setTokenState.QueryRow(gen, pending, sync, id))
+}
+
+// beginRefresh sets the pending generation to the next one, with sync.
+func (d *DB) beginRefresh(id, sync string) (TokenState, error) {
+	return d.tokenRow(id, d.st.beginRefresh.QueryRow(sync, id))
+}
+
+// endRefresh clears the pending generation, if any.
+func (d *DB) endRefresh(id string) error {
+	_, err := d.st.endRefresh.Exec(id)
+	if err != nil {
+		return d.writeErr(err)
+	}
+	return nil
+}
+
+// setSync changes the marker alone.
+func (d *DB) setSync(id, sync string) (TokenState, error) {
+	return d.tokenRow(id, d.st.setSync.QueryRow(sync, id))
 }
 
 // RecordUpdate is a change to one account: its record (nil: unchanged) and

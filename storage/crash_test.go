@@ -105,7 +105,7 @@ func crashChild() int {
 		i, v := q/2%crashAccounts, start+(q-pos)/(2*crashAccounts)
 		if q%2 == 0 {
 			fmt.Fprintf(out, "b s %d %d\n", i, v)
-			if err := toks.Begin(crashID(i), "r"); err != nil {
+			if _, err := toks.Begin(crashID(i), "r"); err != nil {
 				fmt.Fprintln(os.Stderr, "child begin:", err)
 				return 1
 			}

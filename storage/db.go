@@ -30,10 +30,18 @@ type DB struct {
 	sql  *sql.DB
 	path string
 
+	st   stmts
+
 	// mu serialises data_version checks (one connection: see OpenDB).
 	mu          sync.Mutex
-	dataVersion int64
+	dataVersion int64 // as Changed last saw it
+	dvNow       int64 // as DataVersion last read it, at dvAt
+	dvAt        time.Time
 }
+
+// dataVersionEvery bounds how often DataVersion asks SQLite: token
+// requests ask on every call, thousands a second.
+const dataVersionEvery = 2 * time.Millisecond
 
 // schemaSQL creates schema 1.
 const schemaSQL = `
@@ -123,6 +131,10 @@ func OpenDB(dataDir string) (*DB, error) {
 	db.SetConnMaxLifetime(0)
 	d := &DB{sql: db, path: path}
 	if err := d.migrate(abs); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := d.prepare(); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -270,6 +282,24 @@ func (d *DB) Changed() (bool, error) {
 	changed := v != d.dataVersion
 	d.dataVersion = v
 	return changed, nil
+}
+
+// DataVersion is a number that changes whenever another process (another
+// connection) commits to the database: SQLite's PRAGMA data_version, read
+// at most every 2 ms and otherwise remembered. This process's own writes do
+// not change it.
+func (d *DB) DataVersion() (int64, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	now := time.Now()
+	if !d.dvAt.IsZero() && now.Sub(d.dvAt) < dataVersionEvery {
+		return d.dvNow, nil
+	}
+	if err := d.st.dataVersion.QueryRow().Scan(&d.dvNow); err != nil {
+		return 0, err
+	}
+	d.dvAt = now
+	return d.dvNow, nil
 }
 
 // meta reads a value of the meta table ("" when missing).

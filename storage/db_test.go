@@ -123,7 +123,7 @@ func TestDBAccountsRoundTrip(t *testing.T) {
 	if tl, _ := db.Timeline("ebay-2"); len(tl) != 0 {
 		t.Fatal("a removed account's timeline came back")
 	}
-	if err := db.SetTokenState("ebay-2", 2, 0, ""); !errors.Is(err, ErrNoAccount) {
+	if _, err := db.SetTokenState("ebay-2", 2, 0, ""); !errors.Is(err, ErrNoAccount) {
 		t.Fatalf("SetTokenState on a removed account: %v", err)
 	}
 }

@@ -17,7 +17,7 @@ func NewStore(db *DB, secrets Secrets) *Store {
 func (s *Store) LoadToken(id string) (Loaded, error) { return s.tokens.Load(id) }
 
 // BeginRefresh is Tokens.Begin.
-func (s *Store) BeginRefresh(id, sync string) error { return s.tokens.Begin(id, sync) }
+func (s *Store) BeginRefresh(id, sync string) (TokenState, error) { return s.tokens.Begin(id, sync) }
 
 // EndRefresh is Tokens.End.
 func (s *Store) EndRefresh(id string) error { return s.tokens.End(id) }

@@ -84,10 +84,9 @@ func (t *Tokens) Load(id string) (Loaded, error) {
 			return Loaded{Value: v, State: ts, Adopted: true}, nil
 		case errors.Is(err, ErrNotFound):
 			l.Interrupted = true
-			if err := t.DB.SetTokenState(id, ts.Generation, 0, ts.Sync); err != nil {
+			if ts, err = t.DB.SetTokenState(id, ts.Generation, 0, ts.Sync); err != nil {
 				return Loaded{}, err
 			}
-			ts.Pending = 0
 		default:
 			return Loaded{}, err
 		}
@@ -111,43 +110,27 @@ func (t *Tokens) Load(id string) (Loaded, error) {
 }
 
 func (t *Tokens) adopt(id string, ts TokenState, gen int64) (TokenState, error) {
-	if err := t.DB.SetTokenState(id, gen, 0, ""); err != nil {
+	nts, err := t.DB.SetTokenState(id, gen, 0, "")
+	if err != nil {
 		return TokenState{}, err
 	}
 	_ = t.Secrets.Delete(TokenKey(id, ts.Generation))
-	return t.DB.TokenState(id)
+	return nts, nil
 }
 
 // Begin records, before a refresh is sent, the generation its answer will
-// be saved under, with the marker sync for other processes.
-func (t *Tokens) Begin(id, sync string) error {
-	ts, err := t.DB.TokenState(id)
-	if err != nil {
-		return err
-	}
-	return t.DB.SetTokenState(id, ts.Generation, ts.Generation+1, sync)
-}
+// be saved under, with the marker sync for other processes, and returns
+// the bookkeeping as stored.
+func (t *Tokens) Begin(id, sync string) (TokenState, error) { return t.DB.beginRefresh(id, sync) }
 
 // End clears a begun refresh that got no token to save (the provider
 // refused, or no answer came), leaving the marker as it is.
-func (t *Tokens) End(id string) error {
-	ts, err := t.DB.TokenState(id)
-	if err != nil {
-		return err
-	}
-	if ts.Pending == 0 {
-		return nil
-	}
-	return t.DB.SetTokenState(id, ts.Generation, 0, ts.Sync)
-}
+func (t *Tokens) End(id string) error { return t.DB.endRefresh(id) }
 
 // SetSync changes the marker alone.
 func (t *Tokens) SetSync(id, sync string) error {
-	ts, err := t.DB.TokenState(id)
-	if err != nil {
-		return err
-	}
-	return t.DB.SetTokenState(id, ts.Generation, ts.Pending, sync)
+	_, err := t.DB.setSync(id, sync)
+	return err
 }
 
 // Save stores a new token: keychain first, under the next generation,
@@ -164,7 +147,8 @@ func (t *Tokens) Save(id string, value []byte) (TokenState, error) {
 	if err := t.Secrets.Set(key, value); err != nil {
 		return TokenState{}, err
 	}
-	if err := t.DB.SetTokenState(id, gen, 0, ""); err != nil {
+	nts, err := t.DB.SetTokenState(id, gen, 0, "")
+	if err != nil {
 		if errors.Is(err, ErrNoAccount) {
 			_ = t.Secrets.Delete(key)
 		}
@@ -175,7 +159,7 @@ func (t *Tokens) Save(id string, value []byte) (TokenState, error) {
 	// An old generation left behind is harmless: nothing names it, and
 	// Remove deletes it with the account.
 	_ = t.Secrets.Delete(TokenKey(id, ts.Generation))
-	return t.DB.TokenState(id)
+	return nts, nil
 }
 
 // Create stores the token of a new account and inserts its row, all or

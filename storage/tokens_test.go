@@ -77,7 +77,7 @@ func TestTokensSaveIsTwoPhase(t *testing.T) {
 	if l := load(t, toks); string(l.Value) != "v1" || l.State.Generation != 1 || l.Adopted || l.Interrupted {
 		t.Fatalf("created: %+v", l)
 	}
-	if err := toks.Begin("a", "r1"); err != nil {
+	if _, err := toks.Begin("a", "r1"); err != nil {
 		t.Fatal(err)
 	}
 	ts, err := toks.Save("a", []byte("v2"))
@@ -112,7 +112,7 @@ func TestTokensKeychainRefusalChangesNothing(t *testing.T) {
 // named it: the next Load adopts it.
 func TestTokensLoadAdoptsWhatACrashLeftUnnamed(t *testing.T) {
 	toks, sec := newTokens(t)
-	if err := toks.Begin("a", "r1"); err != nil {
+	if _, err := toks.Begin("a", "r1"); err != nil {
 		t.Fatal(err)
 	}
 	ts, _ := toks.State("a")
@@ -139,7 +139,7 @@ func TestTokensLoadAdoptsWhatACrashLeftUnnamed(t *testing.T) {
 // served and the interruption is told.
 func TestTokensLoadTellsAnInterruptedRefresh(t *testing.T) {
 	toks, _ := newTokens(t)
-	if err := toks.Begin("a", "r1"); err != nil {
+	if _, err := toks.Begin("a", "r1"); err != nil {
 		t.Fatal(err)
 	}
 	l := load(t, toks)

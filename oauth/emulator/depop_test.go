@@ -54,9 +54,13 @@ func TestDepopConnectRefreshRotate(t *testing.T) {
 	if st.Refreshes != 1 || st.ReusedRefresh != 1 || st.InvalidGrant != 1 || st.Approvals != 1 || st.ConsentPages != 1 {
 		t.Errorf("stats %+v", st)
 	}
-	// The new refresh token still works after the failed reuse.
-	if d := depopRefresh(t, em, rt2); d.status != 200 {
-		t.Fatalf("second refresh: %d %s", d.status, d.raw)
+	// Reuse detection: the replayed refresh token revoked the whole grant,
+	// so the token that replaced it is dead too, as on real servers.
+	if d := depopRefresh(t, em, rt2); d.status != 401 {
+		t.Fatalf("refresh after a replay: %d %s, want the grant revoked", d.status, d.raw)
+	}
+	if st := em.Stats(Depop); st.ReuseRevocations != 1 {
+		t.Errorf("reuse revocations: %d, want 1", st.ReuseRevocations)
 	}
 	issued := strings.Join(em.Issued(), "\n")
 	for _, s := range []string{at, rt, at2, rt2} {

@@ -216,6 +216,7 @@ type Stats struct {
 	Refreshes           int // successful refreshes
 	InvalidGrant        int // answers saying a code or refresh token is not (or no longer) valid
 	ReusedRefresh       int // refreshes presenting a refresh token that rotation had already replaced
+	ReuseRevocations    int // grants revoked because a replaced refresh token came back
 	ConcurrentRefreshes int // refreshes that began while another refresh of the same grant was in flight
 	ClientAuthFailures  int // wrong or missing client credentials
 	FaultsServed        int // token requests answered (or dropped) by an injected fault

@@ -343,8 +343,15 @@ func (d *dialect) refreshGrant(tok, clientID string, scopes []string) (tokens, f
 	if g == nil || d.refresh[tok] != g || g.revoked {
 		// Rotated away (perhaps by a racing refresh), revoked or never issued.
 		d.stats.InvalidGrant++
-		if d.retired[tok] != nil {
+		if rg := d.retired[tok]; rg != nil {
+			// Reuse detection (RFC 9700 §4.14.2), as real servers do: a
+			// replaced refresh token presented again revokes the whole
+			// grant, the tokens it gave since included.
 			d.stats.ReusedRefresh++
+			if !rg.revoked {
+				d.revoke(rg)
+				d.stats.ReuseRevocations++
+			}
 		}
 		return tokens{}, failRefreshInvalid
 	}
