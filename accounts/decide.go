@@ -129,6 +129,11 @@ func decide(s situation) decision {
 	if s.now.Add(s.guard).Before(usable) {
 		return decision{verdict: verdictServe, next: usable.Add(-s.guard), rule: "valid for the guaranteed time: serve"}
 	}
+	if s.rotates && !s.planned.IsZero() && s.now.Before(s.planned) && s.now.Before(tok.Expiry) {
+		// Tokens handed out until now have their guaranteed time only if
+		// nobody rotates before the planned time: wait for it.
+		return decision{verdict: verdictWait, next: s.planned, rule: "inside the guaranteed time before a rotation: wait for it"}
+	}
 	return decision{verdict: verdictRefresh, rule: "would not stay valid for the guaranteed time: refresh first"}
 }
 

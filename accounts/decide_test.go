@@ -60,6 +60,10 @@ func TestDecide(t *testing.T) {
 		if now.Add(guard).Before(end) {
 			return want{verdictServe, stopNone, "valid for the guaranteed time: serve"}
 		}
+		if rotates && now.Before(planned) {
+			// Refreshing now would end tokens handed out less than G ago.
+			return want{verdictWait, stopNone, "inside the guaranteed time before a rotation: wait for it"}
+		}
 		return want{verdictRefresh, stopNone, "would not stay valid for the guaranteed time: refresh first"}
 	}
 	rows := 0
@@ -139,6 +143,14 @@ func TestDecideServesUntilTheGuarantee(t *testing.T) {
 			}
 			if d.verdict != verdictServe && end.Sub(now) > g {
 				t.Fatalf("rotates=%v: refused to serve at %v with %v left", rotates, now.Sub(t0), end.Sub(now))
+			}
+			// A rotating provider is refreshed no sooner than planned, when
+			// every token served before has had its guaranteed time.
+			if rotates && d.verdict == verdictRefresh && now.Before(planned) {
+				t.Fatalf("refresh at %v, before the planned %v", now.Sub(t0), planned.Sub(t0))
+			}
+			if rotates && d.verdict == verdictWait && !d.next.Equal(planned) {
+				t.Fatalf("waits until %v, not the planned time", d.next.Sub(t0))
 			}
 		}
 	}

@@ -45,6 +45,30 @@ func (s *Service) runScheduled(id string, planned time.Time) {
 // token, then the cross-process account lock, then a fresh read of the
 // keychain, and only then, if still due, a refresh.
 func (s *Service) obtain(ctx context.Context, a *account, m mode, since time.Time) (*oauth.Token, error) {
+	for {
+		tok, err := s.obtainOnce(ctx, a, m, since)
+		var w *waitError
+		if !errors.As(err, &w) {
+			return tok, err
+		}
+		// A rotation is planned within the guaranteed time: the caller
+		// waits for it rather than take a token it would end.
+		t := s.clock.NewTimer(max(0, w.until.Sub(s.clock.Now())))
+		select {
+		case <-t.C():
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// waitError says to come back at until (obtainOnce to obtain only).
+type waitError struct{ until time.Time }
+
+func (w *waitError) Error() string { return "wait until " + w.until.String() }
+
+func (s *Service) obtainOnce(ctx context.Context, a *account, m mode, since time.Time) (*oauth.Token, error) {
 	if m == modeToken {
 		if tok, err, ok := s.quick(a); ok {
 			return tok, err
@@ -128,6 +152,8 @@ func (s *Service) quick(a *account) (*oauth.Token, error, bool) {
 	switch {
 	case d.verdict == verdictServe:
 		return a.tok, nil, true
+	case d.verdict == verdictWait:
+		return nil, &waitError{until: d.next}, true
 	case d.verdict == verdictStop && d.stop == stopRetryingLater:
 		// Backing off after temporary failures: the failure, rather than
 		// hammering a provider that is down.
@@ -254,6 +280,9 @@ func (s *Service) underLock(ctx context.Context, a *account, m mode, since time.
 	case d.backingOff && d.verdict != verdictStop:
 		s.planNext(a)
 		return cur, nil
+	case d.verdict == verdictWait && m == modeToken:
+		s.planNext(a)
+		return nil, &waitError{until: d.next}
 	case d.verdict == verdictServe || d.verdict == verdictWait:
 		s.settle(a, cur)
 		return cur, nil
