@@ -509,6 +509,9 @@ type benchResult struct {
 	// Round trips of the refresh requests, and the most in flight at once.
 	trips    []time.Duration
 	peakHTTP int64
+	// waits are the token requests that waited for a planned rotation
+	// (the guarantee), and how long.
+	waits []time.Duration
 	// diskBytes is what the process sent to the disk during the run
 	// (Linux's /proc/self/io write_bytes; 0 elsewhere).
 	diskBytes int64
@@ -540,6 +543,12 @@ func (r benchResult) print(prefix string) {
 	fmt.Printf("%s(refresh requests: round trip p50 %s, p99 %s; at most %d in flight)\n", prefix,
 		percentile(r.trips, 0.5).Round(100*time.Microsecond), percentile(r.trips, 0.99).Round(100*time.Microsecond), r.peakHTTP)
 	fmt.Printf("%sCPU time per 1,000 refreshes: %s\n", prefix, r.cpuPer1000.Round(time.Millisecond))
+	if prefix == "" && r.calls > 0 {
+		w := append([]time.Duration(nil), r.waits...)
+		slices.Sort(w)
+		fmt.Printf("%stoken requests that waited for a planned rotation (the guarantee): %d of %d (%.2f%%); wait p50 %s, p99 %s\n", prefix,
+			len(w), r.calls, 100*float64(len(w))/float64(r.calls), percentile(w, 0.5).Round(time.Millisecond), percentile(w, 0.99).Round(time.Millisecond))
+	}
 	if r.refreshes > 0 && r.diskBytes > 0 {
 		fmt.Printf("%sbytes written to disk per refresh: %.1f KB\n", prefix, float64(r.diskBytes)/float64(r.refreshes)/1024)
 	}
@@ -685,6 +694,13 @@ func runService(b *testing.B, em *benchEmulator, cfg Config, secrets *faultstore
 			log.add(at, pol.target(old), old.Expiry)
 		}
 	}
+	var waitMu sync.Mutex
+	var waits []time.Duration
+	svc.onWait = func(d time.Duration) {
+		waitMu.Lock()
+		waits = append(waits, d)
+		waitMu.Unlock()
+	}
 	ids := make([]string, benchAccounts)
 	for i := range ids {
 		ids[i] = benchID(i)
@@ -712,6 +728,9 @@ func runService(b *testing.B, em *benchEmulator, cfg Config, secrets *faultstore
 		refreshes: refreshes, duplicates: duplicates(st0, st1), late: late, expired: expired,
 		calls: calls, callFails: fails, emRefreshes: st1.Refreshes - st0.Refreshes, cpu: cpu, diskBytes: disk,
 	}
+	waitMu.Lock()
+	res.waits = append([]time.Duration(nil), waits...)
+	waitMu.Unlock()
 	if refreshes > 0 {
 		res.cpuPer1000 = cpu * 1000 / time.Duration(refreshes)
 	}

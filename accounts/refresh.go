@@ -53,12 +53,16 @@ func (s *Service) obtain(ctx context.Context, a *account, m mode, since time.Tim
 		}
 		// A rotation is planned within the guaranteed time: the caller
 		// waits for it rather than take a token it would end.
-		t := s.clock.NewTimer(max(0, w.until.Sub(s.clock.Now())))
+		began := s.clock.Now()
+		t := s.clock.NewTimer(max(0, w.until.Sub(began)))
 		select {
 		case <-t.C():
 		case <-ctx.Done():
 			t.Stop()
 			return nil, ctx.Err()
+		}
+		if s.onWait != nil {
+			s.onWait(s.clock.Now().Sub(began))
 		}
 	}
 }

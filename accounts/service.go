@@ -132,6 +132,7 @@ type Service struct {
 
 	// Test and benchmark hooks.
 	onRefresh func(id string, old, nt *oauth.Token, at time.Time)
+	onWait    func(waited time.Duration) // a token request waited for a planned rotation
 	refreshes atomic.Int64
 	inHTTP    atomic.Int64 // refresh requests in flight
 	peakHTTP  atomic.Int64
