@@ -45,20 +45,16 @@ type account struct {
 	failures  int
 	lastErr   *storage.ErrorInfo
 	errKind   oauth.Kind
-	// blocked: reconnect or credentials; no automatic retry until the user
-	// acts or another process stores a new token (blockedStamp changes).
-	blocked      bool
-	blockedStamp string
-	// lostAnswer: the last refresh of a rotating provider got no answer, so
-	// the provider may have rotated without us learning the new token.
-	lostAnswer bool
-	// lostUnsaved: the previous run closed with a rotated token unsaved.
-	lostUnsaved bool
-	// interrupted: a refresh was begun and its answer never saved (the
-	// process doing it was stopped), so a rotating provider may have
-	// replaced the token held.
-	interrupted bool
-	removed     bool
+	// standing is healthy, retrying (temporary failures, next try at
+	// nextRetry) or stopped (reconnect or credentials: no automatic retry
+	// until the seller acts or another process stores a new token, which
+	// changes the store's stamp from stoppedStamp).
+	standing     standing
+	stoppedStamp string
+	// doubt says why the provider may have replaced the token held here
+	// without SellerConnect learning the new one.
+	doubt   doubt
+	removed bool
 
 	// secrets this account has held, for scrubbing text (newest last).
 	secrets []string
@@ -71,13 +67,13 @@ func newAccount(r storage.Record, now time.Time) *account {
 	a.lastErr = r.LastError
 	switch a.status {
 	case StatusReconnect, StatusCredentials:
-		a.blocked = true
+		a.standing = standingStopped
 		if r.LastError != nil {
 			a.errKind = oauth.Kind(r.LastError.Kind)
 		}
 	case StatusNotSaved:
 		// The last run ended with a rotated token only in memory.
-		a.lostUnsaved = true
+		a.doubt = doubtClosedUnsaved
 		a.status = StatusConnected
 	case StatusRefreshing, StatusOffline, "":
 		a.status = StatusConnected
@@ -124,14 +120,14 @@ func (a *account) rememberSecrets(t *oauth.Token) {
 func (s *Service) scheduleLoaded(a *account, now time.Time) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.blocked {
+	if a.standing == standingStopped {
 		return
 	}
 	at := a.rec.NextRefresh
 	if at.IsZero() && !a.rec.AccessExpiry.IsZero() {
 		at = a.rec.AccessExpiry.Add(-s.t.MinLead)
 	}
-	if at.IsZero() || a.lostUnsaved {
+	if at.IsZero() || a.doubt == doubtClosedUnsaved {
 		at = now
 	}
 	s.sched.Schedule(a.id, a.rec.Provider, at)
@@ -167,7 +163,7 @@ func (s *Service) view(a *account, now time.Time, timeline bool) Account {
 			acc.ReconnectBy = a.tok.RefreshExpiry
 		}
 	}
-	if !a.blocked {
+	if a.standing != standingStopped {
 		if at, ok := s.sched.Deadline(a.id); ok {
 			acc.NextRefresh = at
 		} else {

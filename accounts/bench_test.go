@@ -752,7 +752,7 @@ func runService(b *testing.B, em *benchEmulator, cfg Config, secrets *faultstore
 			b.Fatal(err)
 		}
 		a.mu.Lock()
-		why := fmt.Sprintf("status=%s lost-answer=%v", a.status, a.lostAnswer)
+		why := fmt.Sprintf("status=%s doubt=%v", a.status, a.doubt)
 		if a.lastErr != nil {
 			why += " last-error=" + a.lastErr.Kind
 		}

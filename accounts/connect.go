@@ -175,7 +175,7 @@ func (s *Service) Connect(ctx context.Context, req ConnectRequest) (Account, err
 	a.mu.Lock()
 	a.tok, a.stamp, a.unsaved, a.saveErr = tok, ts.Stamp(), false, nil
 	a.status, a.reason, a.action = StatusConnected, "", ""
-	a.blocked, a.failures, a.lostAnswer, a.lostUnsaved, a.interrupted, a.nextRetry = false, 0, false, false, false, time.Time{}
+	a.standing, a.doubt, a.failures, a.nextRetry = standingHealthy, doubtNone, 0, time.Time{}
 	a.removed = false
 	a.mu.Unlock()
 	s.planNext(a)

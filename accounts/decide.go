@@ -29,6 +29,18 @@ const (
 	standingStopped           // waits for the seller: reconnect, or fix the app credentials
 )
 
+// doubt is why the provider may have replaced an account's token without
+// SellerConnect learning the new one. Only a refresh tells; if the
+// provider then refuses, the reason names the doubt.
+type doubt int
+
+const (
+	doubtNone          doubt = iota
+	doubtAnswerLost          // a refresh of a rotating provider got no answer
+	doubtStopped             // a process was stopped between sending a refresh and saving its answer
+	doubtClosedUnsaved       // the previous run closed holding a rotated token the keychain refused
+)
+
 // situation is everything the decision looks at.
 type situation struct {
 	standing standing

@@ -138,9 +138,9 @@ func (s *Service) quick(a *account) (*oauth.Token, error, bool) {
 	if a.removed {
 		return nil, &NotFoundError{ID: a.id}, true
 	}
-	if a.blocked {
-		if stamp == a.blockedStamp {
-			return nil, s.blockedError(a), true
+	if a.standing == standingStopped {
+		if stamp == a.stoppedStamp {
+			return nil, s.stoppedError(a), true
 		}
 		return nil, nil, false
 	}
@@ -168,14 +168,9 @@ func (s *Service) quick(a *account) (*oauth.Token, error, bool) {
 
 // situation describes a (whose mu is held) for decide.
 func (s *Service) situation(a *account, tok *oauth.Token, c caller, now, since time.Time) situation {
-	st := standingHealthy
-	switch {
-	case a.blocked:
-		st = standingStopped
-	case a.lostAnswer || a.interrupted:
+	st := a.standing
+	if st != standingStopped && a.doubt != doubtNone {
 		st = standingUnsure
-	case a.status == StatusOffline:
-		st = standingRetrying
 	}
 	sit := situation{standing: st, tok: tok, rotates: s.rotates(a.rec.Provider), now: now,
 		retryAt: a.nextRetry, since: since, caller: c}
@@ -221,7 +216,7 @@ func (s *Service) underLock(ctx context.Context, a *account, m mode, since time.
 			Description: "another SellerConnect window or command holds a newer token for this account, which the keychain refused to save",
 			Advice:      "Unlock or fix the keychain; the other window keeps trying to save the token."}
 	}
-	stored, loaded, rerr := s.readToken(a.id)
+	stored, loaded, rerr := s.decodeToken(a.id, func() (storage.Loaded, error) { return s.store.LoadTokenAt(a.id, ts) })
 	if errors.Is(rerr, storage.ErrNoAccount) {
 		s.forget(a)
 		return nil, &NotFoundError{ID: a.id}
@@ -239,7 +234,7 @@ func (s *Service) underLock(ctx context.Context, a *account, m mode, since time.
 	if loaded.Interrupted && !useMemory && s.rotates(a.rec.Provider) {
 		// Another process was stopped between sending a refresh and saving
 		// its answer: only a refresh tells whether the provider rotated.
-		a.interrupted, a.lostAnswer = true, true
+		a.doubt = doubtStopped
 	}
 	a.mu.Unlock()
 	if loaded.Adopted {
@@ -269,9 +264,9 @@ func (s *Service) underLock(ctx context.Context, a *account, m mode, since time.
 		a.tok, a.stamp, a.unsaved = stored, stamp, false
 		a.rec.AccessExpiry, a.rec.RefreshExpiry = stored.Expiry, stored.RefreshExpiry
 	}
-	if a.blocked && stamp != a.blockedStamp {
+	if a.standing == standingStopped && stamp != a.stoppedStamp {
 		// Another process (or window) connected it again.
-		a.blocked, a.failures, a.lostAnswer, a.lostUnsaved, a.interrupted = false, 0, false, false, false
+		a.standing, a.failures, a.doubt = standingHealthy, 0, doubtNone
 		a.status, a.reason, a.action = StatusConnected, "", ""
 	}
 	unsaved := a.unsaved
@@ -293,7 +288,7 @@ func (s *Service) underLock(ctx context.Context, a *account, m mode, since time.
 	case d.verdict == verdictStop:
 		switch d.stop {
 		case stopSeller:
-			return nil, s.blockedError(a)
+			return nil, s.stoppedError(a)
 		case stopRetryingLater:
 			return nil, s.lastError(a)
 		}
@@ -313,6 +308,7 @@ func (s *Service) settle(a *account, cur *oauth.Token) {
 	changed := false
 	if a.status == StatusOffline || a.status == StatusRefreshing {
 		a.status, a.reason, a.action, a.nextRetry, a.failures = StatusConnected, "", "", time.Time{}, 0
+		a.standing = standingHealthy
 		changed = true
 	}
 	a.mu.Unlock()
@@ -326,7 +322,7 @@ func (s *Service) settle(a *account, cur *oauth.Token) {
 // sooner a pending save retry.
 func (s *Service) planNext(a *account) {
 	a.mu.Lock()
-	if a.blocked || a.removed || a.tok == nil {
+	if a.standing == standingStopped || a.removed || a.tok == nil {
 		a.mu.Unlock()
 		return
 	}
@@ -347,7 +343,7 @@ func (s *Service) planNext(a *account) {
 
 func (s *Service) reschedule(a *account, at time.Time) {
 	a.mu.Lock()
-	provider, ok := a.rec.Provider, !a.removed && !a.blocked
+	provider, ok := a.rec.Provider, !a.removed && a.standing != standingStopped
 	a.mu.Unlock()
 	if ok {
 		s.sched.Schedule(a.id, provider, at)
@@ -453,7 +449,7 @@ func (s *Service) doRefresh(ctx context.Context, a *account, cur *oauth.Token, m
 	if len(nt.Scopes) > 0 {
 		a.rec.Scopes = append([]string(nil), nt.Scopes...)
 	}
-	a.failures, a.lostAnswer, a.lostUnsaved, a.interrupted, a.blocked = 0, false, false, false, false
+	a.failures, a.doubt, a.standing = 0, doubtNone, standingHealthy
 	a.status, a.reason, a.action, a.nextRetry = StatusConnected, "", "", time.Time{}
 	if saveErr != nil {
 		a.unsaved, a.saveErr = true, saveErr
@@ -579,8 +575,8 @@ func (s *Service) heldElsewhere(stamp string, now time.Time) bool {
 // ends the previous access token as it answers. The sync stamp changes, so
 // their Token no longer answers from memory; it waits for the account lock
 // and reads what this refresh stores. The stamp is adopted here, so a failed
-// refresh leaves every process agreeing on it (and a blocked account stays
-// blocked until someone stores a new token).
+// refresh leaves every process agreeing on it (and a stopped account stays
+// stopped until someone stores a new token).
 //
 // A process holding an unsaved token leaves its "u" stamp in place: other
 // processes already keep off the keychain's copy, and must go on doing so
@@ -636,17 +632,17 @@ func (s *Service) failed(a *account, p *oauth.Profile, cur *oauth.Token, err err
 			detail = scrub(detail+")", a.secrets)
 		}
 		switch {
-		case a.interrupted && rotating:
+		case a.doubt == doubtStopped && rotating:
 			a.reason = fmt.Sprintf("SellerConnect was stopped while renewing this account; %s had already replaced the token, so the one SellerConnect holds is no longer valid.", provName)
-		case a.lostAnswer && rotating:
+		case a.doubt == doubtAnswerLost && rotating:
 			a.reason = fmt.Sprintf("A refresh reached %s but the connection dropped before its answer arrived; %s had already replaced the token, so the one SellerConnect holds is no longer valid.", provName, provName)
-		case a.lostUnsaved:
+		case a.doubt == doubtClosedUnsaved:
 			a.reason = "SellerConnect closed while a renewed token could not be saved in the keychain, so the token it still holds was already replaced at the provider."
 		default:
 			a.reason = fmt.Sprintf("%s no longer accepts this account's approval%s: it was revoked or expired, or the seller changed their password.", provName, detail)
 		}
 		a.action = "Connect the account again."
-		a.blocked, a.blockedStamp = true, a.stamp
+		a.standing, a.stoppedStamp = standingStopped, a.stamp
 	case oauth.KindCredentials, oauth.KindConfig:
 		a.status, a.errKind = StatusCredentials, kind
 		a.reason = fmt.Sprintf("%s rejected the app's credentials or settings.", provName)
@@ -657,13 +653,14 @@ func (s *Service) failed(a *account, p *oauth.Profile, cur *oauth.Token, err err
 		if oe != nil && oe.Advice != "" {
 			a.action = oe.Advice
 		}
-		a.blocked, a.blockedStamp = true, a.stamp
+		a.standing, a.stoppedStamp = standingStopped, a.stamp
 	default:
 		if rotating && oe != nil && oe.Status == 0 && (kind == oauth.KindTemporary || kind == oauth.KindCancelled) && !neverSent(err) {
 			// No answer: the provider may have rotated already. The next
 			// try tells; if it is refused, the reason says why.
-			a.lostAnswer = true
+			a.doubt = doubtAnswerLost
 		}
+		a.standing = standingRetrying
 		var ra time.Duration
 		if oe != nil {
 			ra = oe.RetryAfter
@@ -714,7 +711,7 @@ func (s *Service) keychainTrouble(a *account, err error, m mode) {
 	a.failures++
 	a.nextRetry = now.Add(backoff(a.failures-1, s.t.RetryBase, s.t.RetryMax, 0))
 	retry := a.nextRetry
-	a.status = StatusOffline
+	a.status, a.standing = StatusOffline, standingRetrying
 	a.reason = "The keychain could not be read: " + err.Error()
 	a.action = ""
 	var ke *storage.KeychainError
@@ -738,7 +735,7 @@ func neverSent(err error) bool {
 	return errors.As(err, &dns)
 }
 
-func (s *Service) blockedError(a *account) error {
+func (s *Service) stoppedError(a *account) error {
 	oe := &oauth.Error{Kind: a.errKind, Op: "token", Advice: a.action}
 	if oe.Kind == "" {
 		oe.Kind = oauth.KindReconnect
@@ -771,7 +768,12 @@ func (a *account) secretsCopy() []string {
 // readToken reads the stored token; the store first takes up what a crash
 // left (see storage.Tokens.Load).
 func (s *Service) readToken(id string) (*oauth.Token, storage.Loaded, error) {
-	l, err := s.store.LoadToken(id)
+	return s.decodeToken(id, func() (storage.Loaded, error) { return s.store.LoadToken(id) })
+}
+
+// decodeToken decodes what load read from the keychain.
+func (s *Service) decodeToken(id string, load func() (storage.Loaded, error)) (*oauth.Token, storage.Loaded, error) {
+	l, err := load()
 	if err != nil {
 		return nil, l, err
 	}

@@ -43,6 +43,7 @@ type Store interface {
 
 	TokenState(id string) (storage.TokenState, error)
 	LoadToken(id string) (storage.Loaded, error)
+	LoadTokenAt(id string, ts storage.TokenState) (storage.Loaded, error)
 	BeginRefresh(id, sync string) (storage.TokenState, error)
 	EndRefresh(id string) error
 	SetSync(id, sync string) error
@@ -216,8 +217,8 @@ func (s *Service) adoptRow(r storage.Row, now time.Time) (*account, bool) {
 	}
 	a := newAccount(r.Record, now)
 	a.ver = r.Version
-	if a.blocked {
-		a.blockedStamp = storage.TokenState{Generation: r.Generation, Sync: r.Sync}.Stamp()
+	if a.standing == standingStopped {
+		a.stoppedStamp = storage.TokenState{Generation: r.Generation, Sync: r.Sync}.Stamp()
 	}
 	s.accts[r.ID] = a
 	s.mu.Unlock()
@@ -596,8 +597,7 @@ func (s *Service) SetProviderSettings(provider string, values map[string]string)
 		a.mu.Lock()
 		retry := a.rec.Provider == provider && a.status == StatusCredentials
 		if retry {
-			a.blocked = false
-			a.failures = 0
+			a.standing, a.failures = standingHealthy, 0
 		}
 		a.mu.Unlock()
 		if retry {
@@ -699,7 +699,7 @@ func (s *Service) RefreshEach(ctx context.Context) []RefreshOutcome {
 			continue
 		}
 		a.mu.Lock()
-		skip := a.blocked
+		skip := a.standing == standingStopped
 		reason := a.reason
 		a.mu.Unlock()
 		if skip {

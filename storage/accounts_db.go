@@ -62,13 +62,23 @@ func insertAccount(tx *sql.Tx, r Record, gen int64, sync string) error {
 	return err
 }
 
+const (
+	sqlInsertEntry = `INSERT INTO timeline(account_id, routine, entry) VALUES(?, ?, ?)`
+	sqlTrimRoutine = `DELETE FROM timeline WHERE account_id = ?1 AND routine = 1 AND seq <
+		(SELECT seq FROM timeline WHERE account_id = ?1 AND routine = 1 ORDER BY seq DESC LIMIT 1 OFFSET ?2)`
+	sqlTrimAll = `DELETE FROM timeline WHERE account_id = ?1 AND seq <
+		(SELECT seq FROM timeline WHERE account_id = ?1 ORDER BY seq DESC LIMIT 1 OFFSET ?2)`
+	sqlUpdateRecord  = `UPDATE accounts SET data = ?, version = version + 1 WHERE id = ?`
+	sqlAccountExists = `SELECT 1 FROM accounts WHERE id = ?`
+)
+
 func insertEntries(tx *sql.Tx, id string, entries []TimelineEntry) error {
 	for _, e := range entries {
 		b, err := json.Marshal(e)
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(`INSERT INTO timeline(account_id, routine, entry) VALUES(?, ?, ?)`, id, e.Routine, string(b)); err != nil {
+		if _, err := tx.Exec(sqlInsertEntry, id, e.Routine, string(b)); err != nil {
 			return err
 		}
 	}
@@ -78,14 +88,12 @@ func insertEntries(tx *sql.Tx, id string, entries []TimelineEntry) error {
 // trimTimeline keeps the newest entries within keep.
 func trimTimeline(tx *sql.Tx, id string, keep TimelineKeep) error {
 	if keep.Routine > 0 {
-		if _, err := tx.Exec(`DELETE FROM timeline WHERE account_id = ?1 AND routine = 1 AND seq <
-			(SELECT seq FROM timeline WHERE account_id = ?1 AND routine = 1 ORDER BY seq DESC LIMIT 1 OFFSET ?2)`, id, keep.Routine-1); err != nil {
+		if _, err := tx.Exec(sqlTrimRoutine, id, keep.Routine-1); err != nil {
 			return err
 		}
 	}
 	if keep.All > 0 {
-		if _, err := tx.Exec(`DELETE FROM timeline WHERE account_id = ?1 AND seq <
-			(SELECT seq FROM timeline WHERE account_id = ?1 ORDER BY seq DESC LIMIT 1 OFFSET ?2)`, id, keep.All-1); err != nil {
+		if _, err := tx.Exec(sqlTrimAll, id, keep.All-1); err != nil {
 			return err
 		}
 	}
@@ -187,6 +195,8 @@ const (
 // stmts are the prepared token statements.
 type stmts struct {
 	tokenState, setTokenState, beginRefresh, endRefresh, setSync, dataVersion *sql.Stmt
+	// UpdateAccounts' statements, bound to its transaction with Tx.Stmt.
+	updateRecord, accountExists, insertEntry, trimRoutine, trimAll *sql.Stmt
 }
 
 func (d *DB) prepare() error {
@@ -197,6 +207,8 @@ func (d *DB) prepare() error {
 		{&d.st.tokenState, sqlTokenState}, {&d.st.setTokenState, sqlSetTokenState},
 		{&d.st.beginRefresh, sqlBeginRefresh}, {&d.st.endRefresh, sqlEndRefresh}, {&d.st.setSync, sqlSetSync},
 		{&d.st.dataVersion, `PRAGMA data_version`},
+		{&d.st.updateRecord, sqlUpdateRecord}, {&d.st.accountExists, sqlAccountExists},
+		{&d.st.insertEntry, sqlInsertEntry}, {&d.st.trimRoutine, sqlTrimRoutine}, {&d.st.trimAll, sqlTrimAll},
 	} {
 		st, err := d.sql.Prepare(p.sql)
 		if err != nil {
@@ -266,16 +278,8 @@ type RecordUpdate struct {
 func (d *DB) UpdateAccounts(updates map[string]RecordUpdate, keep TimelineKeep) (gone []string, err error) {
 	err = d.tx(func(tx *sql.Tx) error {
 		gone = gone[:0]
-		upd, err := tx.Prepare(`UPDATE accounts SET data = ?, version = version + 1 WHERE id = ?`)
-		if err != nil {
-			return err
-		}
-		defer upd.Close()
-		exists, err := tx.Prepare(`SELECT 1 FROM accounts WHERE id = ?`)
-		if err != nil {
-			return err
-		}
-		defer exists.Close()
+		upd, exists := tx.Stmt(d.st.updateRecord), tx.Stmt(d.st.accountExists)
+		ins, trimR, trimA := tx.Stmt(d.st.insertEntry), tx.Stmt(d.st.trimRoutine), tx.Stmt(d.st.trimAll)
 		for id, u := range updates {
 			if u.Record != nil {
 				data, err := encodeRecord(*u.Record)
@@ -296,11 +300,27 @@ func (d *DB) UpdateAccounts(updates map[string]RecordUpdate, keep TimelineKeep) 
 			} else if err != nil {
 				return err
 			}
-			if len(u.Entries) > 0 {
-				if err := insertEntries(tx, id, u.Entries); err != nil {
+			if len(u.Entries) == 0 {
+				continue
+			}
+			routine := false
+			for _, e := range u.Entries {
+				b, err := json.Marshal(e)
+				if err != nil {
 					return err
 				}
-				if err := trimTimeline(tx, id, keep); err != nil {
+				if _, err := ins.Exec(id, e.Routine, string(b)); err != nil {
+					return err
+				}
+				routine = routine || e.Routine
+			}
+			if routine && keep.Routine > 0 {
+				if _, err := trimR.Exec(id, keep.Routine-1); err != nil {
+					return err
+				}
+			}
+			if keep.All > 0 {
+				if _, err := trimA.Exec(id, keep.All-1); err != nil {
 					return err
 				}
 			}

@@ -30,7 +30,7 @@ type DB struct {
 	sql  *sql.DB
 	path string
 
-	st   stmts
+	st stmts
 
 	// mu serialises data_version checks (one connection: see OpenDB).
 	mu          sync.Mutex
@@ -61,6 +61,7 @@ CREATE TABLE timeline (
 	entry      TEXT NOT NULL
 );
 CREATE INDEX timeline_account ON timeline(account_id, seq);
+CREATE INDEX timeline_routine ON timeline(account_id, routine, seq);
 CREATE TABLE settings (
 	key   TEXT PRIMARY KEY,
 	value TEXT NOT NULL

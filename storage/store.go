@@ -16,6 +16,9 @@ func NewStore(db *DB, secrets Secrets) *Store {
 // LoadToken is Tokens.Load.
 func (s *Store) LoadToken(id string) (Loaded, error) { return s.tokens.Load(id) }
 
+// LoadTokenAt is Tokens.LoadAt.
+func (s *Store) LoadTokenAt(id string, ts TokenState) (Loaded, error) { return s.tokens.LoadAt(id, ts) }
+
 // BeginRefresh is Tokens.Begin.
 func (s *Store) BeginRefresh(id, sync string) (TokenState, error) { return s.tokens.Begin(id, sync) }
 

@@ -73,7 +73,14 @@ func (t *Tokens) Load(id string) (Loaded, error) {
 	if err != nil {
 		return Loaded{}, err
 	}
+	return t.LoadAt(id, ts)
+}
+
+// LoadAt is Load for a caller that has just read the account's
+// bookkeeping, ts, holding its lock.
+func (t *Tokens) LoadAt(id string, ts TokenState) (Loaded, error) {
 	var l Loaded
+	var err error
 	if ts.Pending > ts.Generation {
 		v, err := t.Secrets.Get(TokenKey(id, ts.Pending))
 		switch {
