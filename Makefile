@@ -53,9 +53,10 @@ fuzz:
 screenshots: deps
 	scripts/screenshots.sh
 
-# Installers into dist/ (see scripts/package.sh); package-check installs the
-# .deb, runs it, removes it, and verifies a signature made with a throwaway
-# certificate.
+# Installers into dist/ (see scripts/package.sh); package-check lints the
+# .deb and .rpm, installs, runs and removes the .deb, validates the AppStream
+# metadata, installs, upgrades and uninstalls the Windows setup under Wine,
+# and verifies a signature made with a throwaway certificate.
 package:
 	scripts/package.sh
 
