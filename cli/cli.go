@@ -53,6 +53,9 @@ type GUIOptions struct {
 // Main runs the command line with args (without the program name) and
 // returns the exit code. With no subcommand it calls gui.
 func Main(args []string, gui GUI) int {
+	if len(args) > 0 {
+		attachConsole() // a command's output reaches the terminal on Windows too
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	r := &runner{

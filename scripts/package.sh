@@ -72,20 +72,6 @@ toml_details() {
 
 # ---------------------------------------------------------------- tools
 
-apt_install() {
-	local missing=() p
-	for p in "$@"; do
-		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
-	done
-	[ ${#missing[@]} -eq 0 ] && return 0
-	command -v apt-get >/dev/null || die "needs these Debian packages: ${missing[*]} (install their equivalents)"
-	local sudo=""
-	[ "$(id -u)" -ne 0 ] && sudo=sudo
-	log "installing: ${missing[*]}"
-	$sudo apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-}
-
 # go_tool BINARY MODULE PACKAGE VERSION: go install unless that version is there.
 go_tool() {
 	local bin=$GOBIN_DIR/$1
@@ -97,15 +83,10 @@ go_tool() {
 }
 
 ensure_tools() {
-	local want=(xz-utils binutils imagemagick)
-	for t in "${TARGETS[@]}"; do
-		case $t in
-		windows) want+=(gcc-mingw-w64-x86-64 nsis osslsigncode) ;;
-		esac
-	done
 	# The Linux build needs Fyne's cgo headers; deps.sh installs them.
+	# package-deps.sh installs the packaging tools of each target.
 	[ -x scripts/deps.sh ] && scripts/deps.sh
-	apt_install "${want[@]}"
+	scripts/package-deps.sh "${TARGETS[@]}"
 	go_tool fyne fyne.io/tools fyne.io/tools/cmd/fyne "$FYNE_TOOL_VERSION"
 	go_tool nfpm github.com/goreleaser/nfpm/v2 github.com/goreleaser/nfpm/v2/cmd/nfpm "$NFPM_VERSION"
 }
@@ -200,14 +181,45 @@ sign_exe() {
 
 # ---------------------------------------------------------------- linux
 
+# third_party_licenses BINARY: the Go toolchain and every module linked into
+# BINARY (from its build information), each with its licence text from the
+# module cache.
+third_party_licenses() {
+	local modcache goroot path version dir lic lics
+	modcache=$(go env GOMODCACHE)
+	goroot=$(go env GOROOT)
+	printf 'SellerConnect %s includes the following software, each under its own licence.\n' "$VERSION"
+	printf '\n======================================================================\n'
+	printf 'Go standard library and runtime, %s\n\n' "$(go env GOVERSION)"
+	cat "$goroot/LICENSE"
+	go version -m "$1" | awk '$1 == "dep" { print $2, $3 }' | sort |
+		while read -r path version; do
+			# The module cache spells capitals as !lower.
+			dir=$modcache/$(sed 's/[A-Z]/!\L&/g' <<<"$path")@$version
+			shopt -s nullglob nocaseglob
+			lics=("$dir"/licen[cs]e* "$dir"/copying*)
+			shopt -u nullglob nocaseglob
+			[ ${#lics[@]} -gt 0 ] || die "no licence file for $path $version in $dir"
+			printf '\n======================================================================\n'
+			printf '%s %s\n' "$path" "$version"
+			for lic in "${lics[@]}"; do
+				printf '\n'
+				cat "$lic"
+			done
+		done
+}
+
 package_linux() {
 	local out=$WORK/linux
 	rm -rf "$out"
 	mkdir -p "$out"
 	rm -f "$DIST"/sellerconnect-*-linux-*.tar.xz "$DIST"/sellerconnect_*.deb "$DIST"/sellerconnect-*.rpm
 
-	log "linux: building (cgo, release: -trimpath -s -w, tags $TAGS,release)"
-	(cd "$SRC" && CGO_ENABLED=1 GOOS=linux GOARCH=amd64 GOFLAGS="$(go env GOFLAGS) $GO_VERSION_FLAGS" \
+	# A position-independent executable, as Debian's and Fedora's hardening
+	# expects (lintian hardening-no-pie, rpmlint
+	# position-independent-executable-suggested).
+	log "linux: building (cgo, PIE, release: -trimpath -s -w, tags $TAGS,release)"
+	(cd "$SRC" && CGO_ENABLED=1 GOOS=linux GOARCH=amd64 GOFLAGS="$(go env GOFLAGS) -buildmode=pie $GO_VERSION_FLAGS" \
 		"$FYNE" build --release --tags "$TAGS" -o "$out/sellerconnect")
 
 	log "linux: fyne package tarball"
@@ -226,6 +238,15 @@ package_linux() {
 	if command -v desktop-file-validate >/dev/null; then
 		desktop-file-validate "$out/$APP_ID.desktop"
 	fi
+	# AppStream metadata for software centres (package-check validates it).
+	render "$SRC/packaging/linux/metainfo.xml.in" "$out/$APP_ID.metainfo.xml"
+	if command -v appstreamcli >/dev/null; then
+		appstreamcli validate --no-net --explain "$out/$APP_ID.metainfo.xml" >&2 ||
+			die "appstreamcli validate rejects packaging/linux/metainfo.xml.in"
+	fi
+	gzip -9 -n -c "$SRC/packaging/linux/sellerconnect.1" >"$out/sellerconnect.1.gz"
+	cp "$SRC/packaging/linux/copyright" "$out/copyright"
+	third_party_licenses "$out/sellerconnect" >"$out/third-party-licenses.txt"
 
 	# The highest glibc symbol version the binary uses is the minimum glibc.
 	local glibc
@@ -235,9 +256,9 @@ package_linux() {
 	log "linux: .deb and .rpm (nfpm), needs glibc >= $glibc"
 	local f
 	for f in deb rpm; do
-		PKG_VERSION=$VERSION PKG_ARCH=amd64 PKG_HOMEPAGE=$HOMEPAGE PKG_DIR=$out APP_ID=$APP_ID \
-			GLIBC_MIN=$glibc "$NFPM" package --config "$SRC/packaging/nfpm.yaml" \
-			--packager "$f" --target "$DIST/" >/dev/null
+		(cd "$SRC" && PKG_VERSION=$VERSION PKG_ARCH=amd64 PKG_HOMEPAGE=$HOMEPAGE PKG_DIR=$out APP_ID=$APP_ID \
+			GLIBC_MIN=$glibc "$NFPM" package --config packaging/nfpm.yaml \
+			--packager "$f" --target "$DIST/" >/dev/null)
 	done
 }
 

@@ -7,7 +7,13 @@
 ; the uninstaller registered under HKCU (Settings > Apps lists it). Installing
 ; over an older version first runs that version's uninstaller in place.
 ; Accounts, settings and tokens live in %APPDATA% and the Credential Manager,
-; not in the install folder: upgrades and uninstalls keep them.
+; not in the install folder: upgrades and uninstalls keep them, and the
+; uninstaller says so.
+;
+; A 64-bit setup (amd64 stub and plugins, which Debian's nsis ships): the app
+; is amd64 only, and a 64-bit setup also runs under wine64 without the
+; 32-bit Wine, which is how scripts/package-check.sh installs, upgrades and
+; uninstalls it.
 
 !macro REQUIRE NAME
   !ifndef ${NAME}
@@ -25,8 +31,9 @@
 
 !define EXE_NAME "${APP_NAME}.exe"
 !define UNINST_KEY "Software\Microsoft\Windows\CurrentVersion\Uninstall\${APP_ID}"
+!define DATA_NOTE "Your accounts and settings in $APPDATA\${APP_NAME} and the tokens in Windows Credential Manager are kept. To remove them too, disconnect the accounts in ${APP_NAME} before uninstalling, then delete that folder."
 
-Unicode true
+Target amd64-unicode
 ManifestDPIAware true
 RequestExecutionLevel user
 SetCompressor /SOLID lzma
@@ -64,6 +71,7 @@ VIAddVersionKey "LegalCopyright" "${APP_NAME}"
 !insertmacro MUI_PAGE_DIRECTORY
 !insertmacro MUI_PAGE_INSTFILES
 !insertmacro MUI_PAGE_FINISH
+!define MUI_UNCONFIRMPAGE_TEXT_TOP "${APP_NAME} will be removed from your computer. ${DATA_NOTE}"
 !insertmacro MUI_UNPAGE_CONFIRM
 !insertmacro MUI_UNPAGE_INSTFILES
 !insertmacro MUI_LANGUAGE "English"
@@ -141,4 +149,5 @@ Section "Uninstall"
   RMDir "$INSTDIR"
   Delete "$SMPROGRAMS\${APP_NAME}.lnk"
   DeleteRegKey HKCU "${UNINST_KEY}"
+  DetailPrint "${DATA_NOTE}"
 SectionEnd
