@@ -11,8 +11,6 @@ import (
 	"path/filepath"
 	"sync"
 	"time"
-
-	sqlite3 "github.com/mattn/go-sqlite3"
 )
 
 // DBFile is the database's name in the data directory.
@@ -207,8 +205,7 @@ func (d *DB) migrate(dataDir string) error {
 // classify turns SQLite's "not a database" and "malformed" into a
 // *CorruptError with a copy of the file kept aside.
 func (d *DB) classify(err error) error {
-	var se sqlite3.Error
-	if errors.As(err, &se) && (se.Code == sqlite3.ErrCorrupt || se.Code == sqlite3.ErrNotADB) {
+	if k := sqliteKind(err); k == kindCorrupt {
 		backup := ""
 		if data, rerr := os.ReadFile(d.path); rerr == nil {
 			backup, _ = backupCorrupt(d.path, data)
@@ -238,18 +235,15 @@ func (d *DB) tx(fn func(*sql.Tx) error) error {
 // writeErr names the database in errors and says what to do when the
 // disk or the directory refuses.
 func (d *DB) writeErr(err error) error {
-	var se sqlite3.Error
-	if errors.As(err, &se) {
-		switch se.Code {
-		case sqlite3.ErrReadonly, sqlite3.ErrCantOpen, sqlite3.ErrPerm:
-			return &WriteError{Path: d.path, Err: err, Advice: "Check that the data directory and " + DBFile + " are writable by you."}
-		case sqlite3.ErrFull:
-			return &WriteError{Path: d.path, Err: err, Advice: "Free some disk space."}
-		case sqlite3.ErrBusy, sqlite3.ErrLocked:
-			return &WriteError{Path: d.path, Err: err, Advice: "Another SellerConnect window or command held the database for too long; try again."}
-		case sqlite3.ErrCorrupt, sqlite3.ErrNotADB:
-			return d.classify(err)
-		}
+	switch sqliteKind(err) {
+	case kindReadonly:
+		return &WriteError{Path: d.path, Err: err, Advice: "Check that the data directory and " + DBFile + " are writable by you."}
+	case kindFull:
+		return &WriteError{Path: d.path, Err: err, Advice: "Free some disk space."}
+	case kindBusy:
+		return &WriteError{Path: d.path, Err: err, Advice: "Another SellerConnect window or command held the database for too long; try again."}
+	case kindCorrupt:
+		return d.classify(err)
 	}
 	var we *WriteError
 	if errors.As(err, &we) || errors.Is(err, ErrNoAccount) || errors.Is(err, ErrAccountExists) {
@@ -373,6 +367,5 @@ func importSettings(tx *sql.Tx, dataDir string) (string, error) {
 
 // isConstraint reports a uniqueness violation.
 func isConstraint(err error) bool {
-	var se sqlite3.Error
-	return errors.As(err, &se) && se.Code == sqlite3.ErrConstraint
+	return sqliteKind(err) == kindConstraint
 }
