@@ -55,6 +55,10 @@ type ProviderInfo struct {
 	// MissingSettings are the keys of required settings not yet supplied
 	// (client_id, client_secret, partnerId, ...). Empty means ready.
 	MissingSettings []string
+	// EndpointsChanged, when not empty, says a provider file moved where
+	// this provider's secrets go ("endpoints changed by FILE — confirm …"):
+	// nothing is sent until the seller confirms (Service.ConfirmEndpoints).
+	EndpointsChanged string
 }
 
 // ConnectRequest says how to run a connect flow. The service picks the flow

@@ -178,6 +178,13 @@ func (s *Service) Connect(ctx context.Context, req ConnectRequest) (Account, err
 	a.standing, a.doubt, a.failures, a.nextRetry = standingHealthy, doubtNone, 0, time.Time{}
 	a.removed = false
 	a.mu.Unlock()
+	// The tokens of a provider of a file's own are bound to where they
+	// were obtained, as secrets are to where they were entered.
+	if orig, ok := s.lookup(p.ID); ok && s.cfg.Settings != nil && s.trusted(p.ID) == nil {
+		if err := s.bindOrigins(orig); err != nil {
+			s.logf("provider %s: recording its addresses: %v", p.ID, err)
+		}
+	}
 	s.planNext(a)
 	kind := EventUpdated
 	if added {

@@ -413,6 +413,9 @@ func (s *Service) profile(id string) (*oauth.Profile, error) {
 			Description: fmt.Sprintf("provider %q is not in the catalog", id),
 			Advice:      "Restore the custom provider file that defined it, or disconnect the account."}
 	}
+	if err := s.endpointsError(p); err != nil {
+		return nil, err
+	}
 	if base, ok := s.cfg.Endpoints[id]; ok {
 		return p.Rebase(base), nil
 	}
@@ -438,7 +441,13 @@ func (s *Service) Providers() []ProviderInfo {
 			p = s.demo.rebase(p)
 		}
 		c, _ := s.credentials(p)
-		out = append(out, ProviderInfo{Profile: *p, MissingSettings: p.MissingSettings(c)})
+		info := ProviderInfo{Profile: *p, MissingSettings: p.MissingSettings(c)}
+		if orig, ok := s.lookup(p.ID); ok {
+			if ec := s.endpointsChanged(orig); ec != nil {
+				info.EndpointsChanged = ec.Error()
+			}
+		}
+		out = append(out, info)
 	}
 	return out
 }
@@ -591,7 +600,20 @@ func (s *Service) SetProviderSettings(provider string, values map[string]string)
 	s.credMu.Lock()
 	delete(s.creds, provider)
 	s.credMu.Unlock()
-	// The user acted: accounts stopped for wrong credentials try again.
+	// A secret is bound to the addresses it was entered for: a provider
+	// with none trusted yet (one of a file's own) is bound now.
+	if s.cfg.Settings != nil && s.trusted(provider) == nil {
+		if err := s.bindOrigins(p); err != nil {
+			return err
+		}
+	}
+	s.retryStopped(provider)
+	return nil
+}
+
+// retryStopped lets the provider's accounts stopped for their credentials
+// or settings try again: the seller acted.
+func (s *Service) retryStopped(provider string) {
 	now := s.clock.Now()
 	for _, a := range s.snapshotAccounts() {
 		a.mu.Lock()
@@ -604,7 +626,6 @@ func (s *Service) SetProviderSettings(provider string, values map[string]string)
 			s.sched.Schedule(a.id, provider, now)
 		}
 	}
-	return nil
 }
 
 // List returns every account, sorted by provider then name.

@@ -96,7 +96,7 @@ func init() {
 	commands = []command{
 		{"providers", "[--json]", "built-in and custom providers, and which lack app credentials", (*runner).cmdProviders},
 		{"accounts", "[--json]", "id, provider, name, status, access expiry, reconnect-by", (*runner).cmdAccounts},
-		{"credentials", "PROVIDER", "enter the provider's app credentials (prompts on stderr, reads stdin; secrets go to the keychain)", (*runner).cmdCredentials},
+		{"credentials", "PROVIDER [--confirm-endpoints]", "enter the provider's app credentials (prompts on stderr, reads stdin; secrets go to the keychain), or trust the addresses a provider file set", (*runner).cmdCredentials},
 		{"connect", "PROVIDER [--no-browser]", "connect an account; --no-browser prints the address to open on stderr and waits; the new account's id goes to stdout", (*runner).cmdConnect},
 		{"token", "ACCOUNT", "a valid access token on stdout, refreshed first if due", (*runner).cmdToken},
 		{"refresh", "ACCOUNT | --all", "refresh now (one account, or every account)", (*runner).cmdRefresh},

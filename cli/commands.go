@@ -99,7 +99,10 @@ func (r *runner) cmdProviders(args []string) int {
 		fmt.Fprintln(tw, "ID\tNAME\tCONNECT\tSOURCE\tAPP CREDENTIALS")
 		for _, p := range out.Providers {
 			ready := "ready"
-			if !p.Ready {
+			switch {
+			case p.EndpointsChanged != "":
+				ready = "endpoints changed by " + p.Source + ": confirm (sellerconnect credentials " + p.ID + " --confirm-endpoints)"
+			case !p.Ready:
 				ready = "missing " + strings.Join(p.MissingSettings, ", ")
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", p.ID, p.Name, p.Connect, p.Source, ready)

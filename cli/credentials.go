@@ -14,6 +14,7 @@ import (
 // current value.
 func (r *runner) cmdCredentials(args []string) int {
 	fs := newFlags("credentials")
+	confirm := fs.Bool("confirm-endpoints", false, "trust the token, revoke and test addresses a provider file set")
 	pos, code, done := r.parse("credentials", fs, args, 1, 1)
 	if done {
 		return code
@@ -23,6 +24,17 @@ func (r *runner) cmdCredentials(args []string) int {
 		return r.fail(err, "")
 	}
 	p := info.Profile
+	if *confirm {
+		if info.EndpointsChanged == "" {
+			fmt.Fprintf(r.stderr, "%s sends its credentials where they were entered for; nothing to confirm.\n", p.Name)
+			return ExitOK
+		}
+		if err := s.svc.ConfirmEndpoints(p.ID); err != nil {
+			return r.fail(err, "")
+		}
+		fmt.Fprintf(r.stderr, "Confirmed: %s now sends its credentials and tokens to the addresses in %s.\n", p.Name, p.Source)
+		return ExitOK
+	}
 	if len(p.Settings) == 0 {
 		fmt.Fprintf(r.stderr, "%s needs no app credentials.\n", p.Name)
 		return ExitOK

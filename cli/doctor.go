@@ -114,6 +114,12 @@ func (r *runner) doctor() doctorJSON {
 			Advice: "Fix or remove the file in " + providersDir(dir) + "."})
 	}
 
+	for _, p := range s.svc.Providers() {
+		if p.EndpointsChanged != "" {
+			add(checkJSON{Check: "provider_files", Subject: p.Profile.ID, Status: checkWarn, Message: p.EndpointsChanged,
+				Advice: fmt.Sprintf("If the change is yours, confirm it: sellerconnect credentials %s --confirm-endpoints; if not, remove the file.", p.Profile.ID)})
+		}
+	}
 	list := s.svc.List()
 	for _, c := range r.probeProviders(s.svc, list) {
 		add(c)
@@ -173,7 +179,12 @@ func orDash(s string) string {
 // shows how far this machine's clock is off.
 func (r *runner) probeProviders(svc *accounts.Service, list []accounts.Account) []checkJSON {
 	profiles := map[string]oauth.Profile{}
+	moved := map[string]bool{}
 	for _, p := range svc.Providers() {
+		if p.EndpointsChanged != "" {
+			moved[p.Profile.ID] = true // not even a probe goes to unconfirmed addresses
+			continue
+		}
 		profiles[p.Profile.ID] = p.Profile
 	}
 	var ids []string
@@ -188,6 +199,9 @@ func (r *runner) probeProviders(svc *accounts.Service, list []accounts.Account) 
 	var wg sync.WaitGroup
 	for i, id := range ids {
 		p, ok := profiles[id]
+		if moved[id] {
+			continue // warned of with the provider files
+		}
 		if !ok {
 			results[i] = []checkJSON{{Check: "reachability", Subject: id, Status: checkFail,
 				Message: "the provider is not in the catalog", Advice: "Restore its provider file, or disconnect its accounts."}}
@@ -280,9 +294,18 @@ func printDoctor(w io.Writer, d doctorJSON) {
 			fmt.Fprintf(w, "      %-28s  %s\n", "", sentence(c.Advice))
 		}
 	}
-	if d.OK {
+	warnings := 0
+	for _, c := range d.Checks {
+		if c.Status == checkWarn {
+			warnings++
+		}
+	}
+	switch {
+	case d.OK && warnings == 0:
 		fmt.Fprintln(w, "\nNo problems found.")
-	} else {
+	case d.OK:
+		fmt.Fprintf(w, "\nNo check failed, but %d need%s a look: see above.\n", warnings, map[bool]string{true: "s", false: ""}[warnings == 1])
+	default:
 		fmt.Fprintln(w, "\nSome checks failed: see above.")
 	}
 }

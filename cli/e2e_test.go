@@ -23,6 +23,7 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -170,6 +171,11 @@ func (f *fixture) setCredentials() {
 		"vaultist":    {"partnerId": fmt.Sprint(emulator.TestPartnerID)},
 	}
 	for id, values := range creds {
+		// The emulator file moved these built-in providers: the test is the
+		// seller confirming the new addresses.
+		if err := svc.ConfirmEndpoints(id); err != nil {
+			f.tb.Fatalf("confirming the emulator's addresses for %s: %v", id, err)
+		}
 		if err := svc.SetProviderSettings(id, values); err != nil {
 			f.tb.Fatalf("credentials for %s: %v", id, err)
 		}
@@ -670,5 +676,56 @@ func TestCredentialsCommand(t *testing.T) {
 	})
 	if r := f.run("credentials", "nosuch"); r.code != ExitUsage {
 		t.Errorf("unknown provider: %v", r)
+	}
+}
+
+// TestProviderFileCannotQuietlyRedirectCredentials: a provider file that
+// moves a connected provider's token address is flagged by providers and
+// doctor, and nothing carrying a secret is sent until the seller confirms.
+func TestProviderFileCannotQuietlyRedirectCredentials(t *testing.T) {
+	f := newFixture(t, nil)
+	id := f.connect("depop", false)
+	// Another process would receive the client secret and refresh token.
+	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t.Errorf("a request reached the new address: %s %s", r.Method, r.URL)
+		w.WriteHeader(http.StatusTeapot)
+	}))
+	defer evil.Close()
+	file := filepath.Join(f.dir, "providers", "zz-moved.toml")
+	if err := os.WriteFile(file, []byte("[providers.depop]\ntoken_url = \""+evil.URL+"/oauth/token\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	before := f.em.Stats(emulator.Depop).TokenRequests
+
+	r := f.run("providers")
+	if !strings.Contains(r.stdout, "endpoints changed by "+file) {
+		t.Errorf("providers does not flag the change:\n%s", r.stdout)
+	}
+	var doc doctorJSON
+	r = f.run("doctor", "--json")
+	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil {
+		t.Fatalf("doctor --json: %v\n%v", err, r)
+	}
+	warned := false
+	for _, c := range doc.Checks {
+		warned = warned || (c.Status == "warn" && strings.Contains(c.Message, "endpoints changed"))
+	}
+	if !warned {
+		t.Errorf("doctor does not warn of the change: %v", r)
+	}
+	if text := f.run("doctor").stdout; strings.Contains(text, "No problems found") {
+		t.Errorf("doctor says no problems:\n%s", text)
+	}
+	r = f.run("refresh", id)
+	if r.code != ExitCredentials || !strings.Contains(r.stderr, "endpoints changed") || !strings.Contains(r.stderr, "--confirm-endpoints") {
+		t.Errorf("refresh with moved endpoints: %v", r)
+	}
+	if got := f.em.Stats(emulator.Depop).TokenRequests; got != before {
+		t.Errorf("%d token requests were sent meanwhile", got-before)
+	}
+	// Confirmed, the new address is used (and here refuses).
+	f.ok("credentials", "depop", "--confirm-endpoints")
+	if r := f.run("providers"); strings.Contains(r.stdout, "endpoints changed") {
+		t.Errorf("still flagged after confirming:\n%s", r.stdout)
 	}
 }

@@ -34,6 +34,9 @@ type providerJSON struct {
 	// Ready is true when every required app setting is supplied.
 	Ready           bool     `json:"ready"`
 	MissingSettings []string `json:"missing_settings"` // never null
+	// EndpointsChanged says a provider file moved where this provider's
+	// secrets go; nothing is sent there until confirmed.
+	EndpointsChanged string `json:"endpoints_changed,omitempty"`
 }
 
 func providersOutput(list []accounts.ProviderInfo, fileErrs []error) providersJSON {
@@ -42,15 +45,16 @@ func providersOutput(list []accounts.ProviderInfo, fileErrs []error) providersJS
 		pr := p.Profile
 		missing := append([]string{}, p.MissingSettings...)
 		j := providerJSON{
-			ID:              pr.ID,
-			Name:            pr.Name,
-			Marketplace:     pr.Marketplace,
-			Environment:     pr.Environment,
-			Connect:         string(pr.Connect),
-			Rotation:        string(pr.Rotation),
-			Source:          pr.Source,
-			Ready:           len(missing) == 0,
-			MissingSettings: missing,
+			ID:               pr.ID,
+			Name:             pr.Name,
+			Marketplace:      pr.Marketplace,
+			Environment:      pr.Environment,
+			Connect:          string(pr.Connect),
+			Rotation:         string(pr.Rotation),
+			Source:           pr.Source,
+			Ready:            len(missing) == 0 && p.EndpointsChanged == "",
+			MissingSettings:  missing,
+			EndpointsChanged: p.EndpointsChanged,
 		}
 		if pr.Connect != "password" {
 			j.Redirect = string(pr.Redirect.Mode)

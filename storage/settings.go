@@ -25,6 +25,10 @@ type SettingsData struct {
 	// Providers maps a provider id to its non-secret settings, such as
 	// client_id or partnerId.
 	Providers map[string]map[string]string `json:"providers,omitempty"`
+	// Endpoints maps a provider id to the origins (scheme://host) its
+	// secrets may go to, by role (token, revoke, test): the ones the seller
+	// confirmed or entered credentials for.
+	Endpoints map[string]map[string]string `json:"endpoints,omitempty"`
 }
 
 // DefaultSettings are the settings before the user changes anything.
@@ -32,11 +36,18 @@ func DefaultSettings() SettingsData { return SettingsData{} }
 
 func (d SettingsData) clone() SettingsData {
 	c := d
-	if d.Providers != nil {
-		c.Providers = make(map[string]map[string]string, len(d.Providers))
-		for k, v := range d.Providers {
-			c.Providers[k] = maps.Clone(v)
-		}
+	c.Providers = cloneNested(d.Providers)
+	c.Endpoints = cloneNested(d.Endpoints)
+	return c
+}
+
+func cloneNested(m map[string]map[string]string) map[string]map[string]string {
+	if m == nil {
+		return nil
+	}
+	c := make(map[string]map[string]string, len(m))
+	for k, v := range m {
+		c[k] = maps.Clone(v)
 	}
 	return c
 }
