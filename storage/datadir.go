@@ -48,11 +48,27 @@ func defaultDataDir() (string, error) {
 	return filepath.Join(base, appName), nil
 }
 
-// ensureDir creates dir with mode 0700 when it is missing. An existing
-// directory keeps its mode: the user chose it.
+// ensureDir creates dir with mode 0700 when it is missing, and makes an
+// existing one 0700 when it is ours: what it holds describes the seller's
+// accounts. A directory another user owns is refused (see checkOwner).
 func ensureDir(dir string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("cannot create the data directory %s: %w", dir, err)
+	}
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("cannot read the data directory %s: %w", dir, err)
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("the data directory %s is not a directory: choose another with --data-dir", dir)
+	}
+	if err := checkOwner(dir, fi); err != nil {
+		return err
+	}
+	if perm := fi.Mode().Perm(); perm&0o077 != 0 {
+		if err := os.Chmod(dir, perm&^0o077); err != nil {
+			return fmt.Errorf("the data directory %s can be read by other users (mode %04o) and cannot be made private: %w", dir, perm, err)
+		}
 	}
 	return nil
 }

@@ -56,6 +56,9 @@ func lockFile(ctx context.Context, path string, wait bool) (func(), error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("lock: %w", err)
 	}
+	if fi, err := os.Lstat(filepath.Dir(path)); err != nil || !fi.IsDir() {
+		return nil, fmt.Errorf("lock: %s is not a directory of its own (a link?): remove it", filepath.Dir(path))
+	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, fmt.Errorf("lock: %w", err)
@@ -75,9 +78,14 @@ func lockFile(ctx context.Context, path string, wait bool) (func(), error) {
 			return nil, ErrBusy
 		}
 	}
-	f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE, 0o600)
+	// A link planted in the data directory is not followed: the lock
+	// file is created, or opened, only as a file of its own.
+	f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE|noFollow, 0o600)
 	if err != nil {
 		<-token
+		if isLinkRefused(abs) {
+			return nil, fmt.Errorf("lock: %s is a symbolic link, which SellerConnect does not follow: remove it", abs)
+		}
 		return nil, fmt.Errorf("lock: %w", err)
 	}
 	delay := 2 * time.Millisecond

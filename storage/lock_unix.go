@@ -28,3 +28,13 @@ func tryLock(f *os.File) (bool, error) {
 }
 
 func unlock(f *os.File) { _ = unix.Flock(int(f.Fd()), unix.LOCK_UN) }
+
+// noFollow makes opening a lock file fail on a symbolic link.
+const noFollow = unix.O_NOFOLLOW
+
+// isLinkRefused reports whether path is a symbolic link (what O_NOFOLLOW
+// refused).
+func isLinkRefused(path string) bool {
+	fi, err := os.Lstat(path)
+	return err == nil && fi.Mode()&os.ModeSymlink != 0
+}

@@ -28,3 +28,9 @@ func tryLock(f *os.File) (bool, error) {
 func unlock(f *os.File) {
 	_ = windows.UnlockFileEx(windows.Handle(f.Fd()), 0, 1, 0, new(windows.Overlapped))
 }
+
+// noFollow: Windows opens reparse points like files; the lock file's
+// folder is checked to be a plain directory instead.
+const noFollow = 0
+
+func isLinkRefused(string) bool { return false }
