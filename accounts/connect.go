@@ -136,7 +136,7 @@ func (s *Service) Connect(ctx context.Context, req ConnectRequest) (Account, err
 	a.rememberSecrets(tok)
 	a.mu.Unlock()
 	for _, x := range log {
-		s.recordExchange(a, x)
+		s.recordExchange(a, x, "Connect")
 	}
 	verb := "Connected"
 	if !added {
@@ -275,7 +275,7 @@ func (s *Service) Test(ctx context.Context, id string) (Account, error) {
 	if err != nil {
 		return s.detailed(a, s.clock.Now()), err
 	}
-	ident, err := s.client(a).Test(ctx, p, tok)
+	ident, err := s.client(a, "Test connection").Test(ctx, p, tok)
 	if err != nil {
 		s.addEntry(a, "error", "The test call failed: "+err.Error(), errorDetail(err, nil))
 		s.announce(a, "")
@@ -329,7 +329,7 @@ func (s *Service) Disconnect(ctx context.Context, id string) (DisconnectResult, 
 		if p.RevokeURL != "" && tok != nil {
 			creds, _ := s.credentials(p)
 			rctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-			err := s.client(a).Revoke(rctx, p, creds, tok)
+			err := s.client(a, "Disconnect").Revoke(rctx, p, creds, tok)
 			cancel()
 			if err == nil {
 				res.Revoked = true

@@ -361,13 +361,25 @@ func (s *Service) semaphore(provider string) chan struct{} {
 	return c
 }
 
-// client is an oauth client whose exchange log goes to a's timeline.
-func (s *Service) client(a *account) *oauth.Client {
+// client is an oauth client whose exchange log goes to a's timeline,
+// each entry saying who caused it (trigger).
+func (s *Service) client(a *account, trigger string) *oauth.Client {
 	c := &oauth.Client{HTTP: s.http, Now: s.clock.Now}
 	if a != nil {
-		c.Recorder = oauth.ExchangeRecorderFunc(func(x oauth.Exchange) { s.recordExchange(a, x) })
+		c.Recorder = oauth.ExchangeRecorderFunc(func(x oauth.Exchange) { s.recordExchange(a, x, trigger) })
 	}
 	return c
+}
+
+// triggerOf names who caused a refresh, for the timeline.
+func triggerOf(m mode) string {
+	switch m {
+	case modeScheduled:
+		return "scheduled refresh"
+	case modeForce:
+		return "Refresh now"
+	}
+	return "a token request"
 }
 
 func (s *Service) doRefresh(ctx context.Context, a *account, cur *oauth.Token, m mode) (*oauth.Token, error) {
@@ -406,7 +418,7 @@ func (s *Service) doRefresh(ctx context.Context, a *account, cur *oauth.Token, m
 	// period.
 	hctx, hcancel := context.WithTimeout(context.WithoutCancel(ctx), s.t.RequestTimeout)
 	stopHard := context.AfterFunc(s.hardCtx, hcancel)
-	nt, err := s.client(a).Refresh(hctx, p, creds, cur)
+	nt, err := s.client(a, triggerOf(m)).Refresh(hctx, p, creds, cur)
 	stopHard()
 	hcancel()
 	s.inHTTP.Add(-1)

@@ -166,7 +166,7 @@ func clipBody(s string) string {
 }
 
 // recordExchange turns the oauth exchange log into timeline entries.
-func (s *Service) recordExchange(a *account, x oauth.Exchange) {
+func (s *Service) recordExchange(a *account, x oauth.Exchange, trigger string) {
 	summary := fmt.Sprintf("%s: %s %s → ", x.Op, x.Method, x.URL)
 	if x.Status != 0 {
 		summary += strconv.Itoa(x.Status)
@@ -179,7 +179,7 @@ func (s *Service) recordExchange(a *account, x oauth.Exchange) {
 	}
 	d := map[string]any{
 		"op": x.Op, "method": x.Method, "url": x.URL, "status": x.Status,
-		"latency_ms": x.Latency.Milliseconds(),
+		"latency_ms": x.Latency.Milliseconds(), "trigger": trigger,
 	}
 	if len(x.RequestHeaders) > 0 {
 		h := map[string]any{}
