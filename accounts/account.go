@@ -56,8 +56,10 @@ type account struct {
 	doubt   doubt
 	removed bool
 
-	// secrets this account has held, for scrubbing text (newest last).
+	// secrets this account has held, for scrubbing text (newest last);
+	// known is the process's set of them all (for the log).
 	secrets []string
+	known   *secretSet
 }
 
 func newAccount(r storage.Record, now time.Time) *account {
@@ -113,8 +115,10 @@ func (a *account) rememberSecrets(t *oauth.Token) {
 		}
 	}
 	if n := len(a.secrets); n > 8 {
+		a.known.remove(a.secrets[:n-8]...)
 		a.secrets = append(a.secrets[:0:0], a.secrets[n-8:]...)
 	}
+	a.known.add(t.AccessToken, t.RefreshToken)
 }
 
 func (s *Service) scheduleLoaded(a *account, now time.Time) {

@@ -19,6 +19,21 @@ import (
 // replaces the tokens of that account instead. Connecting an account the
 // provider identifies as one already here reconnects that one.
 func (s *Service) Connect(ctx context.Context, req ConnectRequest) (Account, error) {
+	s.log.Info("connect started", "provider", req.Provider, "reconnect", req.Reconnect)
+	acc, err := s.connect(ctx, req)
+	if err != nil {
+		msg := s.known.scrub(err.Error())
+		s.log.Warn("connect failed", "provider", req.Provider, "reconnect", req.Reconnect, "kind", string(oauth.KindOf(err)), "error", msg)
+		if rerr := s.store.AddConnectFailure(storage.ConnectFailure{Time: s.clock.Now(), Provider: req.Provider, Kind: string(oauth.KindOf(err)), Message: msg}); rerr != nil {
+			s.log.Warn("recording the failed connect", "error", rerr.Error())
+		}
+		return acc, err
+	}
+	s.log.Info("connected", "provider", acc.Provider, "account", acc.ID)
+	return acc, nil
+}
+
+func (s *Service) connect(ctx context.Context, req ConnectRequest) (Account, error) {
 	provider := req.Provider
 	var existing *account
 	if req.Reconnect != "" {
@@ -107,6 +122,7 @@ func (s *Service) Connect(ctx context.Context, req ConnectRequest) (Account, err
 			return Account{}, err
 		}
 		a = newAccount(storage.Record{ID: id, Provider: p.ID, CreatedAt: now, Status: string(StatusConnected)}, now)
+		a.known = s.known
 	} else {
 		a = existing
 	}

@@ -64,6 +64,9 @@ const (
 	verdictStop                   // no token can be had: see decision.stop
 )
 
+func (v verdict) String() string  { return [...]string{"serve", "refresh", "wait", "stop"}[v] }
+func (s standing) String() string { return [...]string{"healthy", "retrying", "unsure", "stopped"}[s] }
+
 // stop says why no token can be had.
 type stop int
 

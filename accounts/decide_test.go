@@ -156,8 +156,6 @@ func TestDecideServesUntilTheGuarantee(t *testing.T) {
 	}
 }
 
-func (v verdict) String() string  { return [...]string{"serve", "refresh", "wait", "stop"}[v] }
-func (s standing) String() string { return [...]string{"healthy", "retrying", "unsure", "stopped"}[s] }
 
 // TestApprovalEnd: the badge follows the provider's lifetime model.
 func TestApprovalEnd(t *testing.T) {

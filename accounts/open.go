@@ -3,7 +3,10 @@ package accounts
 import (
 	"fmt"
 	"io"
+	"log/slog"
+	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -73,11 +76,37 @@ func Open(dataDir string, opts ...Option) (*Service, error) {
 	}
 	cfg.Store = storage.NewStore(db, cfg.Secrets)
 	cfg.closeStore = db.Close
+	cfg.known = &secretSet{}
+	logger, closer := openLog(dir, cfg.Settings.Get().LogLevel, cfg.known)
+	cfg.logger, cfg.closeLog = logger, closer.Close
+	logger.Info("opened", "version", cfg.AppVersion, "data_dir", dir, "command", commandName(), "pid", os.Getpid())
 	s, err := New(cfg)
 	if err != nil {
 		db.Close()
 	}
 	return s, err
+}
+
+// commandName is the command this process runs ("window" for none).
+func commandName() string {
+	if len(os.Args) > 1 && !strings.HasPrefix(os.Args[1], "-") {
+		return os.Args[1]
+	}
+	return "window"
+}
+
+// logCatalog notes which provider files loaded and which did not.
+func logCatalog(log *slog.Logger, dir string, cat *oauth.Catalog, errs []error) {
+	files := map[string]bool{}
+	for _, p := range cat.List() {
+		if p.Source != oauth.BuiltinSource {
+			files[p.Source] = true
+		}
+	}
+	log.Info("provider catalog", "dir", dir, "providers", len(cat.List()), "files_loaded", len(files), "files_failed", len(errs))
+	for _, e := range errs {
+		log.Warn("provider file did not load", "error", e.Error())
+	}
 }
 
 // systemBrowser opens addresses with pkg/browser, in the background and

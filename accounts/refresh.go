@@ -272,6 +272,7 @@ func (s *Service) underLock(ctx context.Context, a *account, m mode, since time.
 	unsaved := a.unsaved
 	d := decide(s.situation(a, cur, callerOf(m), now, since))
 	a.mu.Unlock()
+	s.log.Debug("decision", "account", a.id, "caller", callerOf(m).String(), "verdict", d.verdict.String(), "rule", d.rule)
 	if unsaved {
 		s.trySave(a)
 	}
@@ -425,6 +426,8 @@ func (s *Service) doRefresh(ctx context.Context, a *account, cur *oauth.Token, m
 	<-sem
 	now := s.clock.Now()
 	if err != nil {
+		s.log.Warn("refresh failed", "account", a.id, "provider", provider, "trigger", triggerOf(m),
+			"kind", string(oauth.KindOf(err)), "error", scrub(err.Error(), a.secretsCopy()))
 		if eerr := s.store.EndRefresh(a.id); eerr != nil {
 			s.logf("account %s: clearing the refresh mark: %v", a.id, eerr)
 		}
@@ -449,7 +452,11 @@ func (s *Service) doRefresh(ctx context.Context, a *account, cur *oauth.Token, m
 	}
 	stamp := ts.Stamp()
 	if saveErr != nil {
+		s.log.Error("the keychain refused the renewed token; it is kept in memory and saving is retried", "account", a.id, "error", saveErr.Error())
 		s.markUnsaved(a.id, "u")
+	} else {
+		s.log.Info("refreshed", "account", a.id, "provider", provider, "trigger", triggerOf(m), "generation", ts.Generation,
+			"answer_to_saved", s.clock.Now().Sub(now).String())
 	}
 	a.mu.Lock()
 	a.tok = nt
@@ -731,6 +738,7 @@ func (s *Service) keychainTrouble(a *account, err error, m mode) {
 		a.action = ke.Advice
 	}
 	a.mu.Unlock()
+	s.log.Warn("keychain", "account", a.id, "error", err.Error())
 	s.addEntry(a, "error", err.Error(), errorDetail(err, nil))
 	s.reschedule(a, retry)
 	s.announce(a, "")

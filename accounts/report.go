@@ -3,6 +3,9 @@ package accounts
 import (
 	"encoding/json"
 	"fmt"
+	"io"
+	"os"
+	"path/filepath"
 	"runtime"
 	"sort"
 	"strings"
@@ -15,15 +18,38 @@ import (
 // system, and per account its provider, status, last error (with the
 // provider's request id) and timeline. It holds no secret.
 type Report struct {
-	Generated  time.Time       `json:"generated"`
-	AppVersion string          `json:"app_version"`
-	OS         string          `json:"os"`
-	Arch       string          `json:"arch"`
-	GoVersion  string          `json:"go_version"`
-	Accounts   []ReportAccount `json:"accounts"`
+	Generated  time.Time        `json:"generated"`
+	AppVersion string           `json:"app_version"`
+	OS         string           `json:"os"`
+	Arch       string           `json:"arch"`
+	GoVersion  string           `json:"go_version"`
+	DataDir    string           `json:"data_dir"`
+	Keychain   string           `json:"keychain"` // the backend and the service name entries are kept under
+	Providers  []ReportProvider `json:"providers"`
+	// FileErrors are the provider files that did not load.
+	FileErrors []string `json:"file_errors,omitempty"`
+	// ConnectFailures are connect attempts that did not end in an account.
+	ConnectFailures []storage.ConnectFailure `json:"connect_failures,omitempty"`
+	Accounts        []ReportAccount          `json:"accounts"`
+	// LogTail is the end of the log (redacted like everything else).
+	LogTail []string `json:"log_tail,omitempty"`
 	// Missing lists requested ids that are not accounts.
 	Missing []string `json:"missing,omitempty"`
 }
+
+// ReportProvider is one provider in a report: where it comes from and
+// whether it is ready to connect.
+type ReportProvider struct {
+	ID               string   `json:"id"`
+	Name             string   `json:"name"`
+	Source           string   `json:"source"`
+	Ready            bool     `json:"ready"`
+	MissingSettings  []string `json:"missing_settings,omitempty"`
+	EndpointsChanged string   `json:"endpoints_changed,omitempty"`
+}
+
+// logTailLines is how much of the log a report carries.
+const logTailLines = 200
 
 // ReportAccount is one account in a report.
 type ReportAccount struct {
@@ -52,12 +78,25 @@ type ReportAccount struct {
 // Report builds the report for ids (every account when none is given).
 func (s *Service) Report(ids ...string) Report {
 	now := s.clock.Now()
-	r := Report{Generated: now, AppVersion: s.cfg.AppVersion, OS: runtime.GOOS, Arch: runtime.GOARCH, GoVersion: runtime.Version()}
+	r := Report{Generated: now, AppVersion: s.cfg.AppVersion, OS: runtime.GOOS, Arch: runtime.GOARCH, GoVersion: runtime.Version(),
+		DataDir: s.cfg.DataDir, Keychain: keychainBackend(s.secrets)}
 	if r.AppVersion == "" {
 		r.AppVersion = "dev"
 	}
+	for _, p := range s.Providers() {
+		r.Providers = append(r.Providers, ReportProvider{ID: p.Profile.ID, Name: p.Profile.Name, Source: p.Profile.Source,
+			Ready: len(p.MissingSettings) == 0 && p.EndpointsChanged == "", MissingSettings: p.MissingSettings, EndpointsChanged: p.EndpointsChanged})
+	}
+	for _, e := range s.CatalogErrors() {
+		r.FileErrors = append(r.FileErrors, e.Error())
+	}
+	r.ConnectFailures, _ = s.store.ConnectFailures()
+	r.LogTail = tailLines(filepath.Join(s.cfg.DataDir, filepath.FromSlash(LogFile)), logTailLines)
 	var accs []*account
 	if len(ids) == 0 {
+		if err := s.loadAll(); err != nil {
+			s.logf("reading the accounts: %v", err)
+		}
 		accs = s.snapshotAccounts()
 	} else {
 		for _, id := range ids {
@@ -96,6 +135,7 @@ func (s *Service) Report(ids ...string) Report {
 		var v any
 		if json.Unmarshal(b, &v) == nil {
 			v = scrubAny(v, secrets)
+			v = scrubKnown(v, s.known)
 			if b2, err := json.Marshal(v); err == nil {
 				var clean Report
 				if json.Unmarshal(b2, &clean) == nil {
@@ -123,7 +163,29 @@ func (r Report) Text() string {
 	fmt.Fprintf(&b, "generated:   %s\n", ts(r.Generated))
 	fmt.Fprintf(&b, "app version: %s\n", r.AppVersion)
 	fmt.Fprintf(&b, "system:      %s/%s, %s\n", r.OS, r.Arch, r.GoVersion)
-	fmt.Fprintf(&b, "accounts:    %d\n", len(r.Accounts))
+	fmt.Fprintf(&b, "data dir:    %s\n", r.DataDir)
+	fmt.Fprintf(&b, "keychain:    %s\n", r.Keychain)
+	b.WriteString("\nproviders:\n")
+	for _, p := range r.Providers {
+		state := "ready"
+		switch {
+		case p.EndpointsChanged != "":
+			state = p.EndpointsChanged
+		case !p.Ready:
+			state = "missing " + strings.Join(p.MissingSettings, ", ")
+		}
+		fmt.Fprintf(&b, "  %-18s %-26s %s; %s\n", p.ID, p.Name, p.Source, state)
+	}
+	for _, e := range r.FileErrors {
+		fmt.Fprintf(&b, "  provider file did not load: %s\n", e)
+	}
+	if len(r.ConnectFailures) > 0 {
+		b.WriteString("\nfailed connect attempts (newest last):\n")
+		for _, f := range r.ConnectFailures {
+			fmt.Fprintf(&b, "  %s %s kind=%s: %s\n", ts(f.Time), f.Provider, f.Kind, f.Message)
+		}
+	}
+	fmt.Fprintf(&b, "\naccounts:    %d\n", len(r.Accounts))
 	for _, id := range r.Missing {
 		fmt.Fprintf(&b, "(no account %q)\n", id)
 	}
@@ -197,5 +259,65 @@ func (r Report) Text() string {
 			}
 		}
 	}
+	if len(r.LogTail) > 0 {
+		fmt.Fprintf(&b, "\n== the last %d lines of the log ==\n", len(r.LogTail))
+		for _, l := range r.LogTail {
+			b.WriteString(l + "\n")
+		}
+	}
 	return b.String()
+}
+
+// scrubKnown scrubs every string of a JSON-like value with the process's
+// known secrets and the credential patterns.
+func scrubKnown(v any, known *secretSet) any {
+	switch t := v.(type) {
+	case string:
+		return known.scrub(t)
+	case map[string]any:
+		for k, x := range t {
+			t[k] = scrubKnown(x, known)
+		}
+	case []any:
+		for i, x := range t {
+			t[i] = scrubKnown(x, known)
+		}
+	}
+	return v
+}
+
+// tailLines returns the last n lines of a file (nil when it cannot be read).
+func tailLines(path string, n int) []string {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	const window = 256 << 10
+	if fi, err := f.Stat(); err == nil && fi.Size() > window {
+		if _, err := f.Seek(fi.Size()-window, io.SeekStart); err != nil {
+			return nil
+		}
+	}
+	b, err := io.ReadAll(f)
+	if err != nil {
+		return nil
+	}
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return lines
+}
+
+// keychainBackend names where secrets are kept on this system.
+func keychainBackend(st SecretStore) string {
+	name := map[string]string{"darwin": "macOS Keychain", "windows": "Windows Credential Manager"}[runtime.GOOS]
+	if name == "" {
+		name = "Secret Service (GNOME Keyring or KWallet) over D-Bus"
+	}
+	if k, ok := st.(interface{ Service() string }); ok {
+		name += ", service " + k.Service()
+	}
+	return name
 }

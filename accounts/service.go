@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"sort"
 	"strings"
@@ -50,6 +51,10 @@ type Store interface {
 	SaveToken(id string, value []byte) (storage.TokenState, error)
 	CreateAccount(r storage.Record, value []byte, entries []storage.TimelineEntry, keep storage.TimelineKeep) error
 	RemoveAccount(id string) error
+
+	// Failed connect attempts, for the report: they leave no account.
+	AddConnectFailure(f storage.ConnectFailure) error
+	ConnectFailures() ([]storage.ConnectFailure, error)
 }
 
 // Config wires the service. DataDir, Catalog, Secrets and Store are
@@ -81,6 +86,11 @@ type Config struct {
 	Demo Marketplace
 	// closeStore, when set, closes the store at Close (Open opened it).
 	closeStore func() error
+	// logger is the log (Open's: the data directory's rotated file, through
+	// the redacting handler over known); closeLog closes it at Close.
+	logger   *slog.Logger
+	known    *secretSet
+	closeLog func() error
 	// Endpoints sends a provider's requests to another base address
 	// (profile.Rebase): provider id → base, such as an emulator's
 	// "http://127.0.0.1:4567/depop". For tests and staging proxies.
@@ -95,6 +105,8 @@ type Service struct {
 	secrets SecretStore
 	http    *http.Client
 	logf    func(string, ...any)
+	log     *slog.Logger
+	known   *secretSet // every secret this process holds, for the log
 
 	catMu   sync.RWMutex
 	catalog *oauth.Catalog
@@ -166,11 +178,22 @@ func New(cfg Config) (*Service, error) {
 	if s.http == nil {
 		s.http = defaultHTTPClient()
 	}
-	if user := s.logf; user == nil {
-		s.logf = func(string, ...any) {}
-	} else {
-		// A last scrub of credential-looking words; callers already redact.
-		s.logf = func(f string, args ...any) { user("%s", scrubPatterns(fmt.Sprintf(f, args...))) }
+	s.known = cfg.known
+	if s.known == nil {
+		s.known = &secretSet{}
+	}
+	s.log = cfg.logger
+	if s.log == nil {
+		s.log = slog.New(&redactingHandler{inner: slog.DiscardHandler, secrets: s.known})
+	}
+	logCatalog(s.log, cfg.ProvidersDir, cfg.Catalog, cfg.CatalogErrors)
+	tap := s.logf
+	s.logf = func(f string, args ...any) {
+		line := fmt.Sprintf(f, args...)
+		s.log.Info(line)
+		if tap != nil {
+			tap("%s", s.known.scrub(line))
+		}
 	}
 	s.runCtx, s.runCancel = context.WithCancel(context.Background())
 	s.hardCtx, s.hardCancel = context.WithCancel(context.Background())
@@ -216,7 +239,7 @@ func (s *Service) adoptRow(r storage.Row, now time.Time) (*account, bool) {
 		return a, false
 	}
 	a := newAccount(r.Record, now)
-	a.ver = r.Version
+	a.ver, a.known = r.Version, s.known
 	if a.standing == standingStopped {
 		a.stoppedStamp = storage.TokenState{Generation: r.Generation, Sync: r.Sync}.Stamp()
 	}
@@ -296,6 +319,12 @@ func (s *Service) Close() error {
 		if err := s.cfg.closeStore(); err != nil {
 			errs = append(errs, err)
 		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		s.log.Error("closing", "error", err.Error())
+	}
+	if s.cfg.closeLog != nil {
+		_ = s.cfg.closeLog()
 	}
 	return errors.Join(errs...)
 }
@@ -501,6 +530,7 @@ func (s *Service) credentials(p *oauth.Profile) (oauth.Credentials, error) {
 			switch {
 			case err == nil:
 				v = string(b)
+				s.known.add(v)
 			case errors.Is(err, storage.ErrNotFound):
 			default:
 				if firstErr == nil {

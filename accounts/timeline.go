@@ -59,12 +59,35 @@ func scrubAny(v any, secrets []string) any {
 // tokenish finds long opaque strings after a bearer-like keyword, for
 // scrubbing text whose secrets the service does not know (log lines from
 // errors of other layers).
-var bearerish = regexp.MustCompile(`(?i)(bearer|basic)\s+([A-Za-z0-9._~+/=-]{12,})`)
+var (
+	bearerish = regexp.MustCompile(`(?i)(bearer|basic)\s+([A-Za-z0-9._~+/=-]{12,})`)
+	// keyed finds a credential after its name, as a form field, a query
+	// parameter or a JSON member.
+	keyed = regexp.MustCompile(`(?i)((?:access_token|refresh_token|id_token|client_secret|code_verifier|password|api_key|apikey|secret)"?\s*[:=]\s*"?)([^"&\s,}]{6,})`)
+	// opaque finds long unbroken strings of token characters mixing
+	// letters and digits, which is what tokens look like.
+	opaque = regexp.MustCompile(`[A-Za-z0-9_~+/^#-]{40,}={0,2}`)
+)
 
+// scrubPatterns redacts what looks like a credential in text whose secrets
+// the service does not know (log lines from errors of other layers).
 func scrubPatterns(text string) string {
-	return bearerish.ReplaceAllStringFunc(text, func(m string) string {
+	text = bearerish.ReplaceAllStringFunc(text, func(m string) string {
 		sub := bearerish.FindStringSubmatch(m)
 		return sub[1] + " " + oauth.Redact(sub[2])
+	})
+	text = keyed.ReplaceAllStringFunc(text, func(m string) string {
+		sub := keyed.FindStringSubmatch(m)
+		if strings.Contains(sub[2], "…") {
+			return m // already redacted
+		}
+		return sub[1] + oauth.Redact(sub[2])
+	})
+	return opaque.ReplaceAllStringFunc(text, func(m string) string {
+		if !strings.ContainsAny(m, "0123456789") || strings.Count(m, "/") > 3 {
+			return m // words or a path, not a token
+		}
+		return oauth.Redact(m)
 	})
 }
 

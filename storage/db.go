@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -368,4 +369,51 @@ func importSettings(tx *sql.Tx, dataDir string) (string, error) {
 // isConstraint reports a uniqueness violation.
 func isConstraint(err error) bool {
 	return sqliteKind(err) == kindConstraint
+}
+
+// ConnectFailure is a connect attempt that did not end in an account (the
+// seller denied, the provider refused, the attempt timed out): support
+// needs these, as they leave no account behind. Redacted.
+type ConnectFailure struct {
+	Time     time.Time `json:"time"`
+	Provider string    `json:"provider"`
+	Kind     string    `json:"kind"`
+	Message  string    `json:"message"`
+}
+
+// connectFailuresKept bounds the list, the newest kept.
+const connectFailuresKept = 20
+
+// AddConnectFailure records a failed connect attempt.
+func (d *DB) AddConnectFailure(f ConnectFailure) error {
+	return d.tx(func(tx *sql.Tx) error {
+		var list []ConnectFailure
+		var raw string
+		err := tx.QueryRow(`SELECT value FROM meta WHERE key = 'connect_failures'`).Scan(&raw)
+		if err == nil {
+			_ = json.Unmarshal([]byte(raw), &list)
+		} else if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		list = append(list, f)
+		if n := len(list); n > connectFailuresKept {
+			list = list[n-connectFailuresKept:]
+		}
+		b, err := json.Marshal(list)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(`INSERT INTO meta(key, value) VALUES('connect_failures', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`, string(b))
+		return err
+	})
+}
+
+// ConnectFailures returns the recorded failed connect attempts, oldest first.
+func (d *DB) ConnectFailures() ([]ConnectFailure, error) {
+	raw, err := d.meta("connect_failures")
+	if err != nil || raw == "" {
+		return nil, err
+	}
+	var list []ConnectFailure
+	return list, json.Unmarshal([]byte(raw), &list)
 }

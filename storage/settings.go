@@ -22,6 +22,8 @@ const settingsSchema = 1
 // settings. Secrets (client secrets) never go here: they go to the keychain.
 type SettingsData struct {
 	StartMinimised bool `json:"start_minimised"`
+	// LogLevel is the log's level: debug, info (the default), warn, error.
+	LogLevel string `json:"log_level,omitempty"`
 	// Providers maps a provider id to its non-secret settings, such as
 	// client_id or partnerId.
 	Providers map[string]map[string]string `json:"providers,omitempty"`
