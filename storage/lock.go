@@ -49,15 +49,31 @@ func lockName(id string) string {
 // layer lets goroutines wait on a channel, honouring ctx, instead of polling.
 var inProcess sync.Map // path -> chan struct{}
 
+// lockDirs are the lock folders found ready: a refresh takes a lock, and
+// the folder needs checking once.
+var lockDirs sync.Map // path -> true
+
+// lockDir makes sure dir exists and is a directory of its own, not a link.
+func lockDir(dir string) error {
+	if _, ok := lockDirs.Load(dir); ok {
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("lock: %w", err)
+	}
+	if fi, err := os.Lstat(dir); err != nil || !fi.IsDir() {
+		return fmt.Errorf("lock: %s is not a directory of its own (a link?): remove it", dir)
+	}
+	lockDirs.Store(dir, true)
+	return nil
+}
+
 // lockFile takes an exclusive lock on path (created 0600, never removed:
 // removing lock files races with their users). With wait false it fails
 // at once with ErrBusy when the lock is held.
 func lockFile(ctx context.Context, path string, wait bool) (func(), error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("lock: %w", err)
-	}
-	if fi, err := os.Lstat(filepath.Dir(path)); err != nil || !fi.IsDir() {
-		return nil, fmt.Errorf("lock: %s is not a directory of its own (a link?): remove it", filepath.Dir(path))
+	if err := lockDir(filepath.Dir(path)); err != nil {
+		return nil, err
 	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
