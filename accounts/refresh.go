@@ -645,7 +645,7 @@ func (s *Service) failed(a *account, p *oauth.Profile, cur *oauth.Token, err err
 		detail := ""
 		if oe != nil && oe.Code != "" {
 			detail = " (" + oe.Code
-			if oe.Description != "" {
+			if oe.Description != "" && !strings.EqualFold(oe.Description, oe.Code) {
 				detail += ": " + oe.Description
 			}
 			detail = scrub(detail+")", a.secrets)

@@ -166,3 +166,24 @@ func TestWritePrivate(t *testing.T) {
 		t.Errorf("temporary files left: %v", left)
 	}
 }
+
+// TestProviderWordsAreNotRepeated: Depop sends its error as both error and
+// error_description; the sentence says it once, and a wrong secret is exit 4.
+func TestProviderWordsAreNotRepeated(t *testing.T) {
+	err := &oauth.Error{Kind: oauth.KindCredentials, Op: "refresh", Status: 401,
+		Code: "client secret does not match", Description: "client secret does not match", RequestID: "req-1"}
+	msg, _ := describe(err, "account depop-1")
+	if n := strings.Count(msg, "client secret does not match"); n != 1 {
+		t.Errorf("%q says it %d times", msg, n)
+	}
+	if n := strings.Count(err.Error(), "client secret does not match"); n != 1 {
+		t.Errorf("%q says it %d times", err.Error(), n)
+	}
+	if c := exitCode(err); c != ExitCredentials {
+		t.Errorf("exit %d, want %d", c, ExitCredentials)
+	}
+	// A moved endpoint is a settings problem: exit 4.
+	if c := exitCode(&oauth.Error{Kind: oauth.KindConfig, Op: "refresh", Status: 301}); c != ExitCredentials {
+		t.Errorf("a moved endpoint: exit %d, want %d", c, ExitCredentials)
+	}
+}

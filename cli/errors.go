@@ -115,8 +115,8 @@ func details(oe *oauth.Error) string {
 	if oe.Code != "" {
 		parts = append(parts, oe.Code)
 	}
-	if oe.Description != "" {
-		parts = append(parts, oe.Description)
+	if oe.Description != "" && !strings.EqualFold(oe.Description, oe.Code) {
+		parts = append(parts, oe.Description) // Depop repeats its error as the description
 	}
 	if oe.RequestID != "" {
 		parts = append(parts, "id "+oe.RequestID)

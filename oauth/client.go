@@ -123,9 +123,16 @@ func (c *Client) send(ctx context.Context, o *outgoing) (*answer, *Exchange, *Er
 		e.Status = resp.StatusCode
 		body = body[:4096]
 	case resp.StatusCode >= 300 && resp.StatusCode < 400:
-		e = newError(KindProvider, o.op, fmt.Errorf("the endpoint redirects (HTTP %d); not followed, so credentials are not sent to another address", resp.StatusCode))
+		// A settings problem (the address in the profile is not the
+		// endpoint's), not the provider failing: say where it points.
+		where := "another address"
+		if loc, lerr := resp.Location(); lerr == nil {
+			loc.RawQuery, loc.Fragment, loc.User = "", "", nil
+			where = loc.String()
+		}
+		e = newError(KindConfig, o.op, fmt.Errorf("%s answered HTTP %d, redirecting to %s; redirects are not followed, so credentials are not sent there", x.URL, resp.StatusCode, where))
 		e.Status = resp.StatusCode
-		e.Advice = "The provider's endpoint address seems to have moved; check the provider's endpoints, and report it if it persists."
+		e.Advice = fmt.Sprintf("Correct the provider's address in its provider file (%s is where the provider points), or report it if the address is built in.", where)
 	}
 	x.ResponseBody = redactBody(body, o.sensitive, &o.secrets)
 	if e != nil {

@@ -470,11 +470,34 @@ func TestNoRedirectFollowed(t *testing.T) {
 	p := builtin(t, "ebay").Rebase(f.URL)
 	cred := Credentials{ClientID: "id", ClientSecret: "secret-0123456789", Settings: map[string]string{"ruName": "r"}}
 	_, err := testClient(nil).Refresh(context.Background(), p, cred, &Token{RefreshToken: ebayRT})
-	if e, ok := AsError(err); !ok || e.Kind != KindProvider || e.Status != 307 {
+	if e, ok := AsError(err); !ok || e.Kind != KindConfig || e.Status != 307 {
 		t.Fatalf("got %v", err)
 	}
 	if elsewhere.count() != 0 {
 		t.Fatal("credentials followed the redirect")
+	}
+}
+
+// TestMovedEndpointIsASettingsProblem: a token URL that answers 301 (an
+// address without its trailing slash) is a settings problem that names
+// where the endpoint moved, and its credentials do not follow.
+func TestMovedEndpointIsASettingsProblem(t *testing.T) {
+	f := newFake(t, func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/api/v1/oauth2/access-token/?x=1", http.StatusMovedPermanently)
+	})
+	p := builtin(t, "depop").Rebase(f.URL)
+	p.TokenURL = f.URL + "/api/v1/oauth2/access-token"
+	_, err := testClient(nil).Refresh(context.Background(), p, depopCred, &Token{RefreshToken: depopRT})
+	e, ok := AsError(err)
+	if !ok || e.Kind != KindConfig || e.Status != 301 {
+		t.Fatalf("got %v", err)
+	}
+	want := f.URL + "/api/v1/oauth2/access-token/"
+	if !strings.Contains(err.Error(), want) || !strings.Contains(e.Advice, want) || strings.Contains(err.Error(), "x=1") {
+		t.Fatalf("the error does not name where the endpoint moved (%s): %v / %s", want, err, e.Advice)
+	}
+	if f.count() != 1 {
+		t.Fatalf("%d requests, want 1", f.count())
 	}
 }
 

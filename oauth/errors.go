@@ -49,7 +49,7 @@ func (e *Error) Error() string {
 	if e.Code != "" {
 		fmt.Fprintf(&b, ": %s", e.Code)
 	}
-	if e.Description != "" {
+	if e.Description != "" && !strings.EqualFold(e.Description, e.Code) {
 		fmt.Fprintf(&b, ": %s", e.Description)
 	}
 	if e.RequestID != "" {
