@@ -308,27 +308,16 @@ func (d *DB) meta(key string) (string, error) {
 	return v, err
 }
 
-// importRecords copies records.json into the new tables once and renames
-// it to records.json.imported. A damaged or newer file stops the import
-// (and so the open): it is the user's data and stays where it is.
+// importRecords copies records.json into the new tables once. A damaged
+// or newer file stops the import (and so the open): it is the user's data
+// and stays where it is.
 func importRecords(tx *sql.Tx, dataDir string) (string, error) {
-	path := filepath.Join(dataDir, RecordsFile)
-	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return "", nil
-	}
-	if err != nil {
-		return "", fmt.Errorf("cannot read %s to import it (%w): check its permissions", path, err)
-	}
-	recs, _, err := decodeRecords(data)
-	if err != nil {
-		var se *SchemaError
-		if errors.As(err, &se) {
-			se.Path = path
-			return "", se
-		}
-		backup, _ := backupCorrupt(path, data)
-		return "", &CorruptError{Path: path, Backup: backup, Err: err}
+	recs, path, err := readImport(filepath.Join(dataDir, RecordsFile), func(b []byte) ([]Record, error) {
+		recs, _, err := decodeRecords(b)
+		return recs, err
+	})
+	if err != nil || path == "" {
+		return "", err
 	}
 	for _, r := range recs {
 		// Generation 0 is the key earlier versions wrote ("account:ID").
@@ -345,25 +334,35 @@ func importRecords(tx *sql.Tx, dataDir string) (string, error) {
 
 // importSettings copies settings.json into the settings table once.
 func importSettings(tx *sql.Tx, dataDir string) (string, error) {
-	path := filepath.Join(dataDir, SettingsFile)
+	sd, path, err := readImport(filepath.Join(dataDir, SettingsFile), decodeSettings)
+	if err != nil || path == "" {
+		return "", err
+	}
+	return path, putSettings(tx, sd)
+}
+
+// readImport reads and decodes a file of an earlier version; path is ""
+// when there is none. A file written by a newer version is a
+// *SchemaError, one that does not decode a *CorruptError with a copy kept
+// aside.
+func readImport[T any](path string, decode func([]byte) (T, error)) (v T, _ string, err error) {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return "", nil
+		return v, "", nil
 	}
 	if err != nil {
-		return "", fmt.Errorf("cannot read %s to import it (%w): check its permissions", path, err)
+		return v, "", fmt.Errorf("cannot read %s to import it (%w): check its permissions", path, err)
 	}
-	sd, err := decodeSettings(data)
-	if err != nil {
+	if v, err = decode(data); err != nil {
 		var se *SchemaError
 		if errors.As(err, &se) {
 			se.Path = path
-			return "", se
+			return v, "", se
 		}
 		backup, _ := backupCorrupt(path, data)
-		return "", &CorruptError{Path: path, Backup: backup, Err: err}
+		return v, "", &CorruptError{Path: path, Backup: backup, Err: err}
 	}
-	return path, putSettings(tx, sd)
+	return v, path, nil
 }
 
 // isConstraint reports a uniqueness violation.
