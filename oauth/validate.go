@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"path"
 	"regexp"
 	"strings"
 )
@@ -100,8 +101,10 @@ func (p *Profile) Validate() error {
 		default:
 			return bad("redirect.mode", "unknown value %q (want loopback, loopback-fixed or paste)", q.Redirect.Mode)
 		}
-		if q.Redirect.Mode != RedirectPaste && !strings.HasPrefix(q.Redirect.Path, "/") {
-			return bad("redirect.path", "%q must start with /", q.Redirect.Path)
+		if q.Redirect.Mode != RedirectPaste {
+			if err := checkRedirectPath(q.Redirect.Path); err != nil {
+				return bad("redirect.path", "%v", err)
+			}
 		}
 	} else if q.PasswordGrant == "" {
 		return bad("password_grant", "password sign-in needs the grant type value (for example password_email)")
@@ -192,6 +195,41 @@ func (p *Profile) Validate() error {
 				return bad(field, "names setting %q, which the profile's settings do not list", m[1])
 			}
 		}
+	}
+	return nil
+}
+
+// maxRedirectPath bounds redirect.path; registered paths are short.
+const maxRedirectPath = 256
+
+// checkRedirectPath accepts a clean absolute URL path made of unreserved
+// characters and the sub-delimiters that mean nothing to net/http's
+// patterns: no space, braces, '$', '%', query, fragment, "..", "." or
+// empty segments. The loopback receiver compares paths exactly, so any such
+// path works there.
+func checkRedirectPath(p string) error {
+	switch {
+	case p == "":
+		return fmt.Errorf("missing")
+	case !strings.HasPrefix(p, "/"):
+		return fmt.Errorf("%q must start with /", p)
+	case len(p) > maxRedirectPath:
+		return fmt.Errorf("longer than %d characters", maxRedirectPath)
+	case strings.Contains(p, ".."):
+		return fmt.Errorf("%q must not contain \"..\"", p)
+	}
+	for _, r := range p {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+		case strings.ContainsRune("/-._~!&'()*+,;=:@", r):
+		case r == '?' || r == '#':
+			return fmt.Errorf("%q must be a path only, without a query or fragment", p)
+		default:
+			return fmt.Errorf("%q holds %q; use letters, digits and - . _ ~ / only", p, r)
+		}
+	}
+	if c := path.Clean(p); c != p && c+"/" != p {
+		return fmt.Errorf("%q is not a clean path (write %q)", p, c)
 	}
 	return nil
 }
