@@ -63,6 +63,11 @@ func FuzzParsePasted(f *testing.F) {
 		if code == "" || len(code) > maxCodeLen || strings.ContainsAny(code, "\x00") {
 			t.Fatalf("accepted %q", code)
 		}
+		// A loopback provider takes only what carries the attempt's state.
+		loop := &Profile{Redirect: Redirect{Mode: RedirectLoopback}}
+		if c, err := ParsePastedFor(loop, in, want); err == nil && (want == "" || !strings.Contains(in, want) || c == "") {
+			t.Fatalf("loopback provider accepted %q from %q without the state %q", c, in, want)
+		}
 	})
 }
 
