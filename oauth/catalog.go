@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/BurntSushi/toml"
 
@@ -62,8 +63,7 @@ func (e *CatalogError) Unwrap() error { return e.Err }
 // provider otherwise. Each problem is returned as a *CatalogError and leaves
 // the rest loaded: a bad entry keeps the profile it would have changed.
 func LoadCatalog(userDir string) (*Catalog, []error) {
-	c := &Catalog{profiles: map[string]*Profile{}}
-	errs := c.load(BuiltinSource, assets.Providers, true)
+	c, errs := loadBuiltin()
 	if userDir == "" {
 		return c, errs
 	}
@@ -81,6 +81,33 @@ func LoadCatalog(userDir string) (*Catalog, []error) {
 		errs = append(errs, c.load(f, data, false)...)
 	}
 	return c, errs
+}
+
+var builtinOnce struct {
+	sync.Once
+	c    *Catalog
+	errs []error
+}
+
+// loadBuiltin returns a fresh copy of the embedded catalog, which is read
+// once per process.
+func loadBuiltin() (*Catalog, []error) {
+	builtinOnce.Do(func() {
+		c := &Catalog{profiles: map[string]*Profile{}}
+		builtinOnce.errs = c.load(BuiltinSource, assets.Providers, true)
+		builtinOnce.c = c
+	})
+	return builtinOnce.c.copy(), append([]error(nil), builtinOnce.errs...)
+}
+
+// copy returns a catalog that shares nothing changeable with c.
+func (c *Catalog) copy() *Catalog {
+	out := &Catalog{profiles: make(map[string]*Profile, len(c.profiles)),
+		builtin: append([]string(nil), c.builtin...), custom: append([]string(nil), c.custom...)}
+	for id, p := range c.profiles {
+		out.profiles[id] = p.clone()
+	}
+	return out
 }
 
 func (c *Catalog) load(file string, data []byte, builtin bool) []error {

@@ -2,9 +2,13 @@ package oauth
 
 import (
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/sellerconnect/sellerconnect/assets"
 )
 
 func FuzzParseCallback(f *testing.F) {
@@ -99,5 +103,91 @@ func FuzzParseTokenResponse(f *testing.F) {
 		// The classifier must cope with anything too.
 		_, _ = readProviderFields(body)
 		_ = redactBody(body, nil, &redactor{})
+	})
+}
+
+// FuzzProviderFile feeds arbitrary provider files to the catalog loader.
+// Whatever loads must validate, build its authorization address and token
+// request, and (for loopback providers) start and stop a receiver; nothing
+// may panic. A loopback-fixed profile is listened for on any port, so the
+// fuzzer never takes a fixed port another program may be using.
+func FuzzProviderFile(f *testing.F) {
+	// The built-in catalog, one marketplace at a time: small seeds keep
+	// each run, and the minimising of what it finds, quick.
+	for _, part := range strings.Split(string(assets.Providers), "# ----------------------------------------------------------------") {
+		var b strings.Builder
+		for _, l := range strings.Split(part, "\n") {
+			if t := strings.TrimSpace(l); t != "" && !strings.HasPrefix(t, "#") {
+				b.WriteString(t + "\n")
+			}
+		}
+		if b.Len() > 0 {
+			f.Add([]byte(b.String()))
+		}
+	}
+	for _, s := range []string{
+		providerFile(nil),
+		providerFile(map[string]string{"redirect.path": `"/cb/{"`}),
+		providerFile(map[string]string{"redirect.path": `"/a b"`}),
+		providerFile(map[string]string{"redirect.mode": `"loopback-fixed"`, "redirect.port": "53682", "redirect.path": `"/oauth/cb/"`}),
+		providerFile(map[string]string{"redirect.mode": `"paste"`, "redirect.uri": `"https://t.example/accepted"`}),
+		providerFile(map[string]string{"headers": `{ X-Api-Key = "${api_key}" }`, "auth_params": `{ prompt = "${client_id}" }`}),
+		"[providers.depop.redirect]\nport = 8765\npath = \"/x\"\n",
+		"[providers.ebay]\nredirect = { mode = \"paste\", uri = \"Acme-RuName\" }\n",
+		"[providers.x]\nname = \"X\"\ntoken_url = = 3\n",
+		"[[providers.y.settings]]\nkey = \"client_id\"\n",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		dir := t.TempDir()
+		file := filepath.Join(dir, "fuzz.toml")
+		if err := os.WriteFile(file, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		c, errs := LoadCatalog(dir)
+		for _, err := range errs {
+			_ = err.Error()
+		}
+		for _, p := range c.List() {
+			if p.Source != file {
+				continue
+			}
+			if err := p.Validate(); err != nil {
+				t.Fatalf("%s loaded but does not validate: %v", p.ID, err)
+			}
+			cred := Credentials{ClientID: "fuzz-client", ClientSecret: "fuzz-secret", Settings: map[string]string{}}
+			for _, s := range p.Settings {
+				cred.Settings[s.Key] = "v-" + s.Key
+			}
+			if _, e := tokenRequest("exchange", p, cred, "authorization_code", p.CodeAuth, []param{{"code", "c"}}); e != nil {
+				t.Fatalf("%s: token request: %v", p.ID, e)
+			}
+			if p.Connect != ConnectBrowser {
+				continue
+			}
+			redirect := ""
+			switch p.Redirect.Mode {
+			case RedirectLoopback, RedirectLoopbackFixed:
+				q := p.clone()
+				q.Redirect.Mode = RedirectLoopback
+				lb, err := ListenLoopback(q)
+				if err != nil {
+					t.Fatalf("%s: receiver for path %q: %v", p.ID, p.Redirect.Path, err)
+				}
+				redirect = lb.RedirectURI()
+				if err := lb.Close(); err != nil {
+					t.Fatalf("%s: close: %v", p.ID, err)
+				}
+			case RedirectPaste:
+				var err error
+				if redirect, err = expand(p.Redirect.URI, cred); err != nil {
+					t.Fatalf("%s: redirect.uri: %v", p.ID, err)
+				}
+			}
+			if _, err := AuthCodeURL(p, cred, redirect, "fuzz-state", S256Challenge(NewVerifier())); err != nil {
+				t.Fatalf("%s: authorization address: %v", p.ID, err)
+			}
+		}
 	})
 }

@@ -25,6 +25,7 @@ type Loopback struct {
 	path     string
 	listener net.Listener
 	server   *http.Server
+	served   chan struct{} // closed when the server has stopped
 	uri      string
 
 	mu       sync.Mutex
@@ -114,6 +115,7 @@ func ListenLoopback(p *Profile) (*Loopback, error) {
 		listener: ln,
 		uri:      fmt.Sprintf("http://127.0.0.1:%d%s", ln.Addr().(*net.TCPAddr).Port, path),
 		result:   make(chan callbackResult, 1),
+		served:   make(chan struct{}),
 	}
 	// The path is compared, not handed to http.ServeMux as a pattern: a
 	// provider file must not be able to make the pattern parser panic.
@@ -124,7 +126,10 @@ func ListenLoopback(p *Profile) (*Loopback, error) {
 		WriteTimeout:      10 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 	}
-	go func() { _ = l.server.Serve(ln) }()
+	go func() {
+		defer close(l.served)
+		_ = l.server.Serve(ln)
+	}()
 	return l, nil
 }
 
@@ -288,7 +293,8 @@ func (l *Loopback) render(w http.ResponseWriter, status int, t *template.Templat
 	_ = t.Execute(w, data)
 }
 
-// Close stops listening, letting a page being written finish first.
+// Close stops listening, letting a page being written finish first, and
+// returns once the server has stopped.
 func (l *Loopback) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
@@ -296,6 +302,7 @@ func (l *Loopback) Close() error {
 	if err != nil {
 		err = l.server.Close()
 	}
+	<-l.served
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
