@@ -202,14 +202,19 @@ settings = [{ key = "client_id" }]
 	if _, ok := c.Get("broken"); ok {
 		t.Error("the broken provider loaded")
 	}
-	if e, _ := c.Get("ebay"); e.TokenURL != "https://api.ebay.com/identity/v1/oauth2/token" {
-		t.Errorf("a bad override replaced ebay: %s", e.TokenURL)
+	// A failed override disables the provider rather than leave the
+	// built-in profile in its place.
+	if e, ok := c.Get("ebay"); ok {
+		t.Errorf("ebay usable despite its failed overrides: %s", e.TokenURL)
+	}
+	if err := c.Disabled("ebay"); err == nil || !strings.Contains(err.Error(), "e-type.toml") || !strings.Contains(err.Error(), "g-http.toml") {
+		t.Errorf("Disabled(ebay) = %v", err)
 	}
 	var ids []string
 	for _, p := range c.List() {
 		ids = append(ids, p.ID)
 	}
-	want := "depop depop-staging ebay ebay-sandbox vaultist vaultist-sandbox smartthings demo aardvark acme fine"
+	want := "depop depop-staging ebay-sandbox vaultist vaultist-sandbox demo aardvark acme fine"
 	if got := strings.Join(ids, " "); got != want {
 		t.Errorf("list = %s\nwant   %s", got, want)
 	}
@@ -406,5 +411,75 @@ func TestProviderFileValidatedAtLoad(t *testing.T) {
 		if _, ok := c.Get("t"); !ok {
 			t.Errorf("%v: not loaded", change)
 		}
+	}
+}
+
+// TestBrokenFileDisablesOnlyItsProviders: a provider file that fails
+// disables the providers it defines or changes, and only those; the
+// built-in profile does not stand in for a failed override.
+func TestBrokenFileDisablesOnlyItsProviders(t *testing.T) {
+	dir := t.TempDir()
+	syntax := writeFile(t, dir, "a-syntax.toml", `
+[providers.depop.redirect]
+port = 8765
+[providers."brand-new"]
+name = = "New"
+`)
+	invalid := writeFile(t, dir, "b-invalid.toml", `
+[providers.ebay]
+token_url = "http://api.ebay.com/identity/v1/oauth2/token"
+
+[providers.fine2]
+auth_url = "https://f.example/authorize"
+token_url = "https://f.example/token"
+code_auth = "none"
+refresh_auth = "none"
+redirect.mode = "loopback"
+settings = [{ key = "client_id" }]
+`)
+	garbage := writeFile(t, dir, "c-garbage.toml", "this is = = not toml\n")
+	// A later good file does not revive what an earlier one broke.
+	writeFile(t, dir, "d-later.toml", "[providers.ebay]\nname = \"eBay (mine)\"\n")
+
+	c, errs := LoadCatalog(dir)
+	files := map[string]bool{}
+	for _, err := range errs {
+		var ce *CatalogError
+		if !errors.As(err, &ce) {
+			t.Fatalf("not a CatalogError: %v", err)
+		}
+		files[ce.File] = true
+	}
+	if !files[syntax] || !files[invalid] || !files[garbage] || len(errs) != 3 {
+		t.Errorf("errors %v", errs)
+	}
+	for id, file := range map[string]string{"depop": syntax, "brand-new": syntax, "ebay": invalid} {
+		if p, ok := c.Get(id); ok {
+			t.Errorf("%s is usable (%s) though %s failed", id, p.Source, filepath.Base(file))
+		}
+		err := c.Disabled(id)
+		var ce *CatalogError
+		if !errors.As(err, &ce) || ce.File != file || !strings.Contains(err.Error(), filepath.Base(file)) {
+			t.Errorf("Disabled(%s) = %v, want an error from %s", id, err, filepath.Base(file))
+		}
+	}
+	for _, id := range []string{"depop-staging", "ebay-sandbox", "vaultist", "smartthings", "demo", "fine2"} {
+		if _, ok := c.Get(id); !ok {
+			t.Errorf("%s is not usable", id)
+		}
+		if err := c.Disabled(id); err != nil {
+			t.Errorf("Disabled(%s) = %v", id, err)
+		}
+	}
+	if got := strings.Join(c.DisabledIDs(), " "); got != "brand-new depop ebay" {
+		t.Errorf("DisabledIDs = %s", got)
+	}
+	for _, p := range c.List() {
+		if c.Disabled(p.ID) != nil {
+			t.Errorf("List holds the disabled %s", p.ID)
+		}
+	}
+	if err := c.Disabled("nope"); err != nil {
+		t.Errorf("unknown id: %v", err)
 	}
 }

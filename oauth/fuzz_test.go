@@ -149,12 +149,20 @@ func FuzzProviderFile(f *testing.F) {
 		for _, err := range errs {
 			_ = err.Error()
 		}
+		for _, id := range c.DisabledIDs() {
+			if _, ok := c.Get(id); ok || c.Disabled(id) == nil {
+				t.Fatalf("disabled %s is usable", id)
+			}
+		}
 		for _, p := range c.List() {
 			if p.Source != file {
 				continue
 			}
 			if err := p.Validate(); err != nil {
 				t.Fatalf("%s loaded but does not validate: %v", p.ID, err)
+			}
+			if err := c.Disabled(p.ID); err != nil {
+				t.Fatalf("List offers the disabled %s: %v", p.ID, err)
 			}
 			cred := Credentials{ClientID: "fuzz-client", ClientSecret: "fuzz-secret", Settings: map[string]string{}}
 			for _, s := range p.Settings {
