@@ -45,7 +45,7 @@ bench: deps
 # oauth/testdata/fuzz as regression inputs.
 FUZZTIME ?= 1m
 fuzz:
-	for f in FuzzParseCallback FuzzParsePasted FuzzParseTokenResponse; do \
+	for f in FuzzParseCallback FuzzParsePasted FuzzParseTokenResponse FuzzProviderFile; do \
 		$(GO) test -tags $(TAGS) -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) ./oauth/ || exit 1; \
 	done
 

@@ -37,9 +37,10 @@ type AuthorizeConfig struct {
 	// OnAuthURL receives the authorization address before the browser is
 	// opened (to offer "Copy link"). Optional.
 	OnAuthURL func(url string)
-	// Paste delivers what the seller pastes: the final browser address or the
-	// bare code. Required for paste-mode profiles; for loopback profiles a
-	// fallback, whichever of the two comes first wins.
+	// Paste delivers what the seller pastes: the final browser address (or,
+	// for paste-mode profiles only, the bare code; see ParsePastedFor).
+	// Required for paste-mode profiles; for loopback profiles a fallback,
+	// whichever of the two comes first wins.
 	Paste <-chan string
 	// Timeout bounds the wait for consent; DefaultAuthorizeTimeout when zero.
 	Timeout time.Duration
@@ -144,7 +145,7 @@ func Authorize(ctx context.Context, cfg AuthorizeConfig) (*Token, error) {
 				}
 				continue
 			}
-			c, err := ParsePasted(s, state)
+			c, err := ParsePastedFor(p, s, state)
 			if err != nil {
 				return nil, err
 			}

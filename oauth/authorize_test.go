@@ -131,3 +131,20 @@ func TestAuthorizeRefusals(t *testing.T) {
 		t.Errorf("forged state: %v", err)
 	}
 }
+
+// TestAuthorizeLoopbackRefusesBareCode: the paste fallback of a loopback
+// provider does not take a bare code, whose state cannot be checked.
+func TestAuthorizeLoopbackRefusesBareCode(t *testing.T) {
+	f := newFake(t, jsonAnswer(200, `{"access_token":"demo-access-0123456789","expires_in":120}`))
+	p := builtin(t, "demo").Rebase(f.URL + "/demo")
+	paste := make(chan string, 1)
+	paste <- "the-code-from-somewhere"
+	_, err := Authorize(context.Background(), AuthorizeConfig{Profile: p, Client: testClient(nil), Paste: paste,
+		OnAuthURL: func(string) {}, Timeout: 10 * time.Second})
+	if e, ok := AsError(err); !ok || e.Kind != KindConfig || !strings.Contains(e.Advice, "whole address") {
+		t.Fatalf("got %v", err)
+	}
+	if f.count() != 0 {
+		t.Error("a token request was sent")
+	}
+}

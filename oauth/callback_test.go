@@ -76,3 +76,37 @@ func TestParsePasted(t *testing.T) {
 		}
 	}
 }
+
+// TestParsePastedForMode: a bare code carries no state, so it is taken only
+// where the seller cannot paste anything else (paste-mode providers); for
+// a loopback provider the whole address, with its state, is needed.
+func TestParsePastedForMode(t *testing.T) {
+	const st = "st4te"
+	loop := &Profile{ID: "l", Name: "Loop", Redirect: Redirect{Mode: RedirectLoopback, Path: "/callback"}}
+	fixed := &Profile{ID: "f", Name: "Fixed", Redirect: Redirect{Mode: RedirectLoopbackFixed, Port: 53682, Path: "/callback"}}
+	paste := &Profile{ID: "p", Name: "Paste", Redirect: Redirect{Mode: RedirectPaste, URI: "${ruName}"}}
+	for _, p := range []*Profile{loop, fixed} {
+		for _, in := range []string{"0hRoHU5BHzdaP_kFAFfclqIToj6Aw8pjrNMT1ptpZwM", "v%5E1.1%23i%5E1%23f%5E0"} {
+			code, err := ParsePastedFor(p, in, st)
+			e, ok := AsError(err)
+			if code != "" || !ok || e.Kind != KindConfig || !strings.Contains(e.Advice, "whole address") {
+				t.Errorf("%s: bare code %q: code %q err %v", p.ID, in, code, err)
+			}
+		}
+		if code, err := ParsePastedFor(p, "http://127.0.0.1:53682/callback?code=abc&state=st4te", st); code != "abc" || err != nil {
+			t.Errorf("%s: address: %q %v", p.ID, code, err)
+		}
+		if _, err := ParsePastedFor(p, "http://127.0.0.1:53682/callback?code=abc&state=other", st); KindOf(err) != KindCancelled {
+			t.Errorf("%s: wrong state: %v", p.ID, err)
+		}
+	}
+	if code, err := ParsePastedFor(paste, "0hRoHU5BHzdaP_kFAFfclqIToj6Aw8pjrNMT1ptpZwM", st); err != nil || code == "" {
+		t.Errorf("paste mode bare code: %q %v", code, err)
+	}
+	if _, err := ParsePastedFor(paste, "https://x.example/cb?code=abc&state=other", st); KindOf(err) != KindCancelled {
+		t.Errorf("paste mode wrong state: %v", err)
+	}
+	if _, err := ParsePastedFor(nil, "abc", st); KindOf(err) != KindConfig {
+		t.Errorf("no profile: %v", err)
+	}
+}

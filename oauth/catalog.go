@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/BurntSushi/toml"
 
@@ -24,6 +25,9 @@ type Catalog struct {
 	profiles map[string]*Profile
 	builtin  []string // embedded file order
 	custom   []string
+	// disabled holds, per provider ID, the problems of the files that
+	// failed to define or change it.
+	disabled map[string][]error
 }
 
 // CatalogError is a provider file problem, located for the person editing it.
@@ -60,10 +64,14 @@ func (e *CatalogError) Unwrap() error { return e.Err }
 // userDir (which may be empty or missing). A file's [providers.ID] table
 // changes only the keys it names when ID is already known, and adds a
 // provider otherwise. Each problem is returned as a *CatalogError and leaves
-// the rest loaded: a bad entry keeps the profile it would have changed.
+// the rest loaded, but disables the providers it concerns (see Disabled):
+// an invalid [providers.ID] table disables ID; a file that is not valid
+// TOML disables every ID whose [providers.ID...] header its text shows (and
+// nothing when none can be found). A disabled provider is not offered by
+// Get or List, so no request goes out with half of a file applied, and a
+// built-in profile never stands in for an override that failed.
 func LoadCatalog(userDir string) (*Catalog, []error) {
-	c := &Catalog{profiles: map[string]*Profile{}}
-	errs := c.load(BuiltinSource, assets.Providers, true)
+	c, errs := loadBuiltin()
 	if userDir == "" {
 		return c, errs
 	}
@@ -83,13 +91,73 @@ func LoadCatalog(userDir string) (*Catalog, []error) {
 	return c, errs
 }
 
+var builtinOnce struct {
+	sync.Once
+	c    *Catalog
+	errs []error
+}
+
+// loadBuiltin returns a fresh copy of the embedded catalog, which is read
+// once per process.
+func loadBuiltin() (*Catalog, []error) {
+	builtinOnce.Do(func() {
+		c := &Catalog{profiles: map[string]*Profile{}}
+		builtinOnce.errs = c.load(BuiltinSource, assets.Providers, true)
+		builtinOnce.c = c
+	})
+	return builtinOnce.c.copy(), append([]error(nil), builtinOnce.errs...)
+}
+
+// disable marks id unusable because of err.
+func (c *Catalog) disable(id string, err error) {
+	if c.disabled == nil {
+		c.disabled = map[string][]error{}
+	}
+	c.disabled[id] = append(c.disabled[id], err)
+}
+
+// headerIDs finds, in the text of a file that does not parse, the IDs of
+// its [providers.ID] and [[providers.ID.x]] headers.
+var headerIDs = regexp.MustCompile(`(?m)^[ \t]*\[\[?[ \t]*providers[ \t]*\.[ \t]*(?:"([^"\\\n]*)"|'([^'\n]*)'|([A-Za-z0-9_-]+))`)
+
+func providerHeaders(data []byte) []string {
+	var ids []string
+	seen := map[string]bool{}
+	for _, m := range headerIDs.FindAllSubmatch(data, -1) {
+		id := string(m[1]) + string(m[2]) + string(m[3])
+		if id != "" && !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
+// copy returns a catalog that shares nothing changeable with c.
+func (c *Catalog) copy() *Catalog {
+	out := &Catalog{profiles: make(map[string]*Profile, len(c.profiles)),
+		builtin: append([]string(nil), c.builtin...), custom: append([]string(nil), c.custom...)}
+	for id, p := range c.profiles {
+		out.profiles[id] = p.clone()
+	}
+	for id, errs := range c.disabled {
+		out.disable(id, nil)
+		out.disabled[id] = append([]error(nil), errs...)
+	}
+	return out
+}
+
 func (c *Catalog) load(file string, data []byte, builtin bool) []error {
 	var doc struct {
 		Providers map[string]toml.Primitive `toml:"providers"`
 	}
 	md, err := toml.Decode(string(data), &doc)
 	if err != nil {
-		return []error{tomlError(file, data, "", err)}
+		ce := tomlError(file, data, "", err)
+		for _, id := range providerHeaders(data) {
+			c.disable(id, ce)
+		}
+		return []error{ce}
 	}
 	var errs []error
 	// Unknown keys are usually typos ("refesh_auth"): refuse the entry rather
@@ -102,7 +170,9 @@ func (c *Catalog) load(file string, data []byte, builtin bool) []error {
 			p = old.clone()
 		}
 		if err := md.PrimitiveDecode(doc.Providers[id], p); err != nil {
-			errs = append(errs, tomlError(file, data, id, err))
+			ce := tomlError(file, data, id, err)
+			c.disable(id, ce)
+			errs = append(errs, ce)
 			continue
 		}
 		decoded[id] = p
@@ -124,8 +194,10 @@ func (c *Catalog) load(file string, data []byte, builtin bool) []error {
 			continue
 		}
 		if u := unknown[id]; len(u) > 0 {
-			errs = append(errs, &CatalogError{File: file, Line: lineOf(data, id, u[0]), Provider: id, Field: u[0],
-				Err: errors.New("unknown key")})
+			ce := &CatalogError{File: file, Line: lineOf(data, id, u[0]), Provider: id, Field: u[0],
+				Err: errors.New("unknown key")}
+			c.disable(id, ce)
+			errs = append(errs, ce)
 			continue
 		}
 		p.ID = id
@@ -138,6 +210,7 @@ func (c *Catalog) load(file string, data []byte, builtin bool) []error {
 				ce.Field, ce.Err = fe.Field, errors.New(fe.Problem)
 			}
 			ce.Line = lineOf(data, id, ce.Field)
+			c.disable(id, ce)
 			errs = append(errs, ce)
 			continue
 		}
@@ -170,7 +243,7 @@ var lastKeyLine = regexp.MustCompile(`line (\d+) \(last key "([^"]*)"\): (.*)$`)
 
 // tomlError locates a decoding error: toml.ParseError carries a position;
 // type mismatches only say "line N (last key ...)" in their text.
-func tomlError(file string, data []byte, id string, err error) error {
+func tomlError(file string, data []byte, id string, err error) *CatalogError {
 	ce := &CatalogError{File: file, Provider: id, Err: err}
 	var pe toml.ParseError
 	if errors.As(err, &pe) {
@@ -269,23 +342,57 @@ func lineOf(data []byte, id, field string) int {
 
 func quoteKey(id string) string { return id }
 
-// Get returns a copy of the profile with this ID.
+// Get returns a copy of the profile with this ID; false when there is none
+// or it is disabled (see Disabled).
 func (c *Catalog) Get(id string) (*Profile, bool) {
 	p, ok := c.profiles[id]
-	if !ok {
+	if !ok || c.disabled[id] != nil {
 		return nil, false
 	}
 	return p.clone(), true
 }
 
-// List returns copies of every profile: the built-in ones in catalog order
-// (overridden ones in their place), then the others sorted by name.
+// Disabled returns why the provider with this ID cannot be used: the
+// *CatalogError of the provider file that failed to define or change it
+// (joined with errors.Join when several did). It is nil for a usable
+// provider and for an ID no file mentions.
+func (c *Catalog) Disabled(id string) error {
+	switch errs := c.disabled[id]; len(errs) {
+	case 0:
+		return nil
+	case 1:
+		return errs[0]
+	default:
+		return errors.Join(errs...)
+	}
+}
+
+// DisabledIDs lists, sorted, the provider IDs that Disabled refuses.
+func (c *Catalog) DisabledIDs() []string {
+	ids := make([]string, 0, len(c.disabled))
+	for id := range c.disabled {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// List returns copies of every usable profile: the built-in ones in
+// catalog order (overridden ones in their place), then the others sorted by
+// name. Disabled providers are left out.
 func (c *Catalog) List() []*Profile {
 	out := make([]*Profile, 0, len(c.profiles))
 	for _, id := range c.builtin {
-		out = append(out, c.profiles[id].clone())
+		if c.disabled[id] == nil {
+			out = append(out, c.profiles[id].clone())
+		}
 	}
-	custom := append([]string(nil), c.custom...)
+	var custom []string
+	for _, id := range c.custom {
+		if c.disabled[id] == nil {
+			custom = append(custom, id)
+		}
+	}
 	sort.Slice(custom, func(i, j int) bool {
 		a, b := c.profiles[custom[i]], c.profiles[custom[j]]
 		if a.Name != b.Name {

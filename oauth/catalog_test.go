@@ -202,14 +202,19 @@ settings = [{ key = "client_id" }]
 	if _, ok := c.Get("broken"); ok {
 		t.Error("the broken provider loaded")
 	}
-	if e, _ := c.Get("ebay"); e.TokenURL != "https://api.ebay.com/identity/v1/oauth2/token" {
-		t.Errorf("a bad override replaced ebay: %s", e.TokenURL)
+	// A failed override disables the provider rather than leave the
+	// built-in profile in its place.
+	if e, ok := c.Get("ebay"); ok {
+		t.Errorf("ebay usable despite its failed overrides: %s", e.TokenURL)
+	}
+	if err := c.Disabled("ebay"); err == nil || !strings.Contains(err.Error(), "e-type.toml") || !strings.Contains(err.Error(), "g-http.toml") {
+		t.Errorf("Disabled(ebay) = %v", err)
 	}
 	var ids []string
 	for _, p := range c.List() {
 		ids = append(ids, p.ID)
 	}
-	want := "depop depop-staging ebay ebay-sandbox vaultist vaultist-sandbox smartthings demo aardvark acme fine"
+	want := "depop depop-staging ebay-sandbox vaultist vaultist-sandbox demo aardvark acme fine"
 	if got := strings.Join(ids, " "); got != want {
 		t.Errorf("list = %s\nwant   %s", got, want)
 	}
@@ -286,5 +291,195 @@ func TestRebase(t *testing.T) {
 	}
 	if err := d.Validate(); err != nil {
 		t.Errorf("rebased profile invalid: %v", err)
+	}
+}
+
+// providerFile writes one [providers.t] table: the base keys with the case's
+// changes (a value of "" drops the key).
+func providerFile(change map[string]string) string {
+	keys := []string{"name", "auth_url", "token_url", "code_auth", "refresh_auth", "redirect.mode", "redirect.path",
+		"redirect.port", "redirect.uri", "settings", "headers", "auth_params", "grant_in", "grant_header", "revoke_url", "test.url"}
+	base := map[string]string{
+		"name":          `"T"`,
+		"auth_url":      `"https://t.example/authorize"`,
+		"token_url":     `"https://t.example/token"`,
+		"code_auth":     `"basic"`,
+		"refresh_auth":  `"basic"`,
+		"redirect.mode": `"loopback"`,
+		"settings":      `[{ key = "client_id" }, { key = "client_secret", secret = true }, { key = "api_key", secret = true }]`,
+	}
+	for k, v := range change {
+		base[k] = v
+	}
+	var b strings.Builder
+	b.WriteString("[providers.t]\n")
+	for _, k := range keys {
+		if v := base[k]; v != "" {
+			b.WriteString(k + " = " + v + "\n")
+		}
+	}
+	return b.String()
+}
+
+// TestProviderFileValidatedAtLoad: whatever a provider file says is checked
+// when it loads, so nothing it holds can fail (or panic) at connect time.
+func TestProviderFileValidatedAtLoad(t *testing.T) {
+	cases := []struct {
+		field  string
+		change map[string]string
+	}{
+		{"redirect.path", map[string]string{"redirect.path": `"/cb/{"`}},
+		{"redirect.path", map[string]string{"redirect.path": `"/a b"`}},
+		{"redirect.path", map[string]string{"redirect.path": `"/cb/{id}"`}},
+		{"redirect.path", map[string]string{"redirect.path": `"/cb/{$}"`}},
+		{"redirect.path", map[string]string{"redirect.path": `"/a/../b"`}},
+		{"redirect.path", map[string]string{"redirect.path": `"/cb?x=1"`}},
+		{"redirect.path", map[string]string{"redirect.path": `"/cb#top"`}},
+		{"redirect.path", map[string]string{"redirect.path": `"//cb"`}},
+		{"redirect.path", map[string]string{"redirect.path": `"/cb%20x"`}},
+		{"redirect.path", map[string]string{"redirect.path": `"GET /cb"`}},
+		{"redirect.path", map[string]string{"redirect.mode": `"loopback-fixed"`, "redirect.port": "8080", "redirect.path": `"cb"`}},
+		{"redirect.port", map[string]string{"redirect.port": "-1"}},
+		{"redirect.port", map[string]string{"redirect.port": "70000"}},
+		{"redirect.port", map[string]string{"redirect.mode": `"loopback-fixed"`, "redirect.port": "0"}},
+		{"auth_url", map[string]string{"auth_url": `"https:///authorize"`}},
+		{"auth_url", map[string]string{"auth_url": `"https://:443/authorize"`}},
+		{"auth_url", map[string]string{"auth_url": `"http://t.example/authorize"`}},
+		{"token_url", map[string]string{"token_url": `"https://user:pw@t.example/token"`}},
+		{"token_url", map[string]string{"token_url": `"https://t.example:99999/token"`}},
+		{"token_url", map[string]string{"token_url": `"https://t.example/token?id=${client_id}"`}},
+		{"token_url", map[string]string{"token_url": `"https://t.example/to ken"`}},
+		{"token_url", map[string]string{"token_url": `"https://t.example/token#frag"`}},
+		{"token_url", map[string]string{"token_url": `"t.example/token"`}},
+		{"revoke_url", map[string]string{"revoke_url": `"ftp://t.example/revoke"`}},
+		{"test.url", map[string]string{"test.url": `"http://t.example/me"`}},
+		{"headers.X-Key", map[string]string{"headers": `{ X-Key = "${nope}" }`}},
+		{"headers.X-Key", map[string]string{"headers": `{ X-Key = "${api_key" }`}},
+		{"headers.X-Key", map[string]string{"headers": `{ X-Key = "a\r\nInjected: 1" }`}},
+		{"headers.Bad Name", map[string]string{"headers": `{ "Bad Name" = "v" }`}},
+		{"headers", map[string]string{"headers": `{ "" = "v" }`}},
+		{"auth_params.p", map[string]string{"auth_params": `{ p = "${}" }`}},
+		{"auth_params.p", map[string]string{"auth_params": `{ p = "${other}" }`}},
+		{"grant_header", map[string]string{"grant_in": `"header"`, "grant_header": `"grant type"`}},
+		{"redirect.uri", map[string]string{"redirect.mode": `"paste"`, "redirect.uri": `"http://t.example/accepted"`}},
+		{"redirect.uri", map[string]string{"redirect.mode": `"paste"`, "redirect.uri": `"${ruName}"`}},
+		{"redirect.uri", map[string]string{"redirect.mode": `"paste"`, "redirect.uri": `"Some RuName"`}},
+		// The authorization address travels through the browser: no secret in it.
+		{"redirect.uri", map[string]string{"redirect.mode": `"paste"`, "redirect.uri": `"${api_key}"`}},
+		{"auth_params.k", map[string]string{"auth_params": `{ k = "${client_secret}" }`}},
+		{"settings[3].key", map[string]string{"settings": `[{ key = "client_id" }, { key = "client_secret", secret = true }, { key = "api_key" }, { key = "a b" }]`}},
+	}
+	for _, tc := range cases {
+		dir := t.TempDir()
+		file := writeFile(t, dir, "t.toml", providerFile(tc.change))
+		c, errs := LoadCatalog(dir)
+		var ce *CatalogError
+		if len(errs) != 1 || !errors.As(errs[0], &ce) || ce.File != file || ce.Provider != "t" || ce.Field != tc.field {
+			t.Errorf("%v: errors %v, want one on %s", tc.change, errs, tc.field)
+		}
+		if p, ok := c.Get("t"); ok {
+			t.Errorf("%v: loaded", tc.change)
+			func() {
+				defer func() {
+					if r := recover(); r != nil {
+						t.Errorf("%v: ListenLoopback panicked: %v", tc.change, r)
+					}
+				}()
+				if lb, err := ListenLoopback(p); err == nil {
+					lb.Close()
+				}
+			}()
+		}
+	}
+	// What is allowed stays allowed.
+	for _, change := range []map[string]string{
+		{},
+		{"redirect.path": `"/oauth/v2/cb_1-x.y~z/"`},
+		{"redirect.mode": `"loopback-fixed"`, "redirect.port": "53682"},
+		{"token_url": `"http://localhost:8080/token"`, "revoke_url": `"http://127.0.0.1:9/revoke"`, "test.url": `"https://t.example/me?fields=name"`},
+		{"headers": `{ X-Api-Key = "${api_key}", X-Partner = "p-${client_id}" }`, "auth_params": `{ prompt = "login" }`},
+		{"redirect.mode": `"paste"`, "redirect.uri": `"https://t.example/accepted"`},
+		{"redirect.mode": `"paste"`, "redirect.uri": `"Acme-Acme-Prod-abcd"`},
+		{"grant_in": `"header"`, "grant_header": `"grantType"`},
+	} {
+		dir := t.TempDir()
+		writeFile(t, dir, "t.toml", providerFile(change))
+		c, errs := LoadCatalog(dir)
+		if len(errs) != 0 {
+			t.Errorf("%v: %v", change, errs)
+		}
+		if _, ok := c.Get("t"); !ok {
+			t.Errorf("%v: not loaded", change)
+		}
+	}
+}
+
+// TestBrokenFileDisablesOnlyItsProviders: a provider file that fails
+// disables the providers it defines or changes, and only those; the
+// built-in profile does not stand in for a failed override.
+func TestBrokenFileDisablesOnlyItsProviders(t *testing.T) {
+	dir := t.TempDir()
+	syntax := writeFile(t, dir, "a-syntax.toml", `
+[providers.depop.redirect]
+port = 8765
+[providers."brand-new"]
+name = = "New"
+`)
+	invalid := writeFile(t, dir, "b-invalid.toml", `
+[providers.ebay]
+token_url = "http://api.ebay.com/identity/v1/oauth2/token"
+
+[providers.fine2]
+auth_url = "https://f.example/authorize"
+token_url = "https://f.example/token"
+code_auth = "none"
+refresh_auth = "none"
+redirect.mode = "loopback"
+settings = [{ key = "client_id" }]
+`)
+	garbage := writeFile(t, dir, "c-garbage.toml", "this is = = not toml\n")
+	// A later good file does not revive what an earlier one broke.
+	writeFile(t, dir, "d-later.toml", "[providers.ebay]\nname = \"eBay (mine)\"\n")
+
+	c, errs := LoadCatalog(dir)
+	files := map[string]bool{}
+	for _, err := range errs {
+		var ce *CatalogError
+		if !errors.As(err, &ce) {
+			t.Fatalf("not a CatalogError: %v", err)
+		}
+		files[ce.File] = true
+	}
+	if !files[syntax] || !files[invalid] || !files[garbage] || len(errs) != 3 {
+		t.Errorf("errors %v", errs)
+	}
+	for id, file := range map[string]string{"depop": syntax, "brand-new": syntax, "ebay": invalid} {
+		if p, ok := c.Get(id); ok {
+			t.Errorf("%s is usable (%s) though %s failed", id, p.Source, filepath.Base(file))
+		}
+		err := c.Disabled(id)
+		var ce *CatalogError
+		if !errors.As(err, &ce) || ce.File != file || !strings.Contains(err.Error(), filepath.Base(file)) {
+			t.Errorf("Disabled(%s) = %v, want an error from %s", id, err, filepath.Base(file))
+		}
+	}
+	for _, id := range []string{"depop-staging", "ebay-sandbox", "vaultist", "smartthings", "demo", "fine2"} {
+		if _, ok := c.Get(id); !ok {
+			t.Errorf("%s is not usable", id)
+		}
+		if err := c.Disabled(id); err != nil {
+			t.Errorf("Disabled(%s) = %v", id, err)
+		}
+	}
+	if got := strings.Join(c.DisabledIDs(), " "); got != "brand-new depop ebay" {
+		t.Errorf("DisabledIDs = %s", got)
+	}
+	for _, p := range c.List() {
+		if c.Disabled(p.ID) != nil {
+			t.Errorf("List holds the disabled %s", p.ID)
+		}
+	}
+	if err := c.Disabled("nope"); err != nil {
+		t.Errorf("unknown id: %v", err)
 	}
 }

@@ -61,8 +61,9 @@ type outgoing struct {
 	header      http.Header
 	body        []byte
 	secrets     redactor
-	sensitive   map[string]bool // dialect field names holding secrets (refreshToken)
-	rotatingUse bool            // the request spends a rotating refresh token
+	sensitive   map[string]bool   // dialect field names holding tokens (refreshToken)
+	masked      map[string]string // header name → how it is recorded, for headers built from secrets
+	rotatingUse bool              // the request spends a rotating refresh token
 }
 
 // answer is what came back.
@@ -94,9 +95,13 @@ func (c *Client) send(ctx context.Context, o *outgoing) (*answer, *Exchange, *Er
 	}
 	req.Header = o.header
 	start := time.Now()
-	x := Exchange{Time: c.now(), Op: o.op, Method: o.method, URL: o.url, RequestHeaders: map[string]string{}}
+	x := Exchange{Time: c.now(), Op: o.op, Method: o.method, URL: o.secrets.scrub(o.url), RequestHeaders: map[string]string{}}
 	for k := range o.header {
-		x.RequestHeaders[k] = redactHeader(k, o.header.Get(k))
+		if m, ok := o.masked[k]; ok {
+			x.RequestHeaders[k] = m
+			continue
+		}
+		x.RequestHeaders[k] = redactHeader(k, o.header.Get(k), &o.secrets)
 	}
 	if len(o.body) > 0 {
 		x.RequestBody = redactBody(o.body, o.sensitive, &o.secrets)
@@ -105,8 +110,7 @@ func (c *Client) send(ctx context.Context, o *outgoing) (*answer, *Exchange, *Er
 	x.Latency = time.Since(start)
 	if err != nil {
 		e := networkError(o, ctx, err)
-		x.Error = e.Error()
-		c.record(x)
+		c.done(o, &x, e, "")
 		return nil, nil, e
 	}
 	defer resp.Body.Close()
@@ -134,21 +138,22 @@ func (c *Client) send(ctx context.Context, o *outgoing) (*answer, *Exchange, *Er
 		e.Status = resp.StatusCode
 		e.Advice = fmt.Sprintf("Correct the provider's address in its provider file (%s is where the provider points), or report it if the address is built in.", where)
 	}
-	x.ResponseBody = redactBody(body, o.sensitive, &o.secrets)
+	// The request's field positions say nothing about the answer's fields.
+	x.ResponseBody = redactBody(body, o.sensitive, o.secrets.withoutFields())
 	if e != nil {
-		x.Error = e.Error()
-		c.record(x)
+		c.done(o, &x, e, "")
 		return nil, nil, e
 	}
 	return &answer{status: resp.StatusCode, header: resp.Header, body: body}, &x, nil
 }
 
-// done records an exchange send returned, with the caller's verdict.
-func (c *Client) done(x *Exchange, err error, warning string) {
+// done records an exchange send returned, with the caller's verdict; the
+// error text is scrubbed of the request's secrets too.
+func (c *Client) done(o *outgoing, x *Exchange, err error, warning string) {
 	if err != nil {
-		x.Error = err.Error()
+		x.Error = o.secrets.scrub(err.Error())
 	}
-	x.Warning = warning
+	x.Warning = o.secrets.scrub(warning)
 	c.record(*x)
 }
 

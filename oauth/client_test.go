@@ -200,7 +200,7 @@ func TestDepopDialect(t *testing.T) {
 	assertNoSecrets(t, rec.all(), depopAT, depopRT, depopAT2, depopRT2, depopCred.ClientSecret,
 		"0hRoHU5BHzdaP_kFAFfclqIToj6Aw8pjrNMT1ptpZwM", "vvkdljkejllufrvbhgeiegrnvufrhvrffnkvcknjvfid")
 	if xs := rec.all(); len(xs) != 2 || xs[0].Op != "exchange" || xs[1].Op != "refresh" || xs[1].Status != 200 ||
-		!strings.Contains(xs[1].RequestBody, "prt_ce73…caac8"[:8]) {
+		!strings.Contains(xs[1].RequestBody, "refresh_token="+Redact(depopRT)) {
 		t.Errorf("exchanges %+v", xs)
 	}
 }

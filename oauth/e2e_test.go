@@ -321,7 +321,9 @@ func TestE2EAuthorizeRules(t *testing.T) {
 	_, err := oauth.Authorize(ctx, oauth.AuthorizeConfig{Profile: p, Client: e.client, Opener: &emulator.AutoDenier{}, Timeout: 20 * time.Second})
 	wantKind(t, "denied", err, oauth.KindDenied)
 
-	// A callback whose state is not this flow's.
+	// A callback whose state is not this flow's is refused and the flow
+	// keeps waiting for the real one.
+	forgedStatus := make(chan int, 1)
 	forged := oauth.URLOpenerFunc(func(authURL string) error {
 		loc, err := emulator.Approve(ctx, nil, authURL)
 		if err != nil {
@@ -332,14 +334,22 @@ func TestE2EAuthorizeRules(t *testing.T) {
 		q.Set("state", "forged-"+q.Get("state"))
 		u.RawQuery = q.Encode()
 		resp, err := http.Get(u.String())
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		forgedStatus <- resp.StatusCode
+		resp, err = http.Get(loc)
 		if err == nil {
 			resp.Body.Close()
 		}
-		return nil
+		return err
 	})
-	_, err = oauth.Authorize(ctx, oauth.AuthorizeConfig{Profile: p, Client: e.client, Opener: forged, Timeout: 20 * time.Second})
-	if ee := wantKind(t, "wrong state", err, oauth.KindCancelled); ee.Code != oauth.CodeStateMismatch {
-		t.Errorf("code %q", ee.Code)
+	if _, err = oauth.Authorize(ctx, oauth.AuthorizeConfig{Profile: p, Client: e.client, Opener: forged, Timeout: 20 * time.Second}); err != nil {
+		t.Errorf("real callback after a forged one: %v", err)
+	}
+	if st := <-forgedStatus; st != http.StatusBadRequest {
+		t.Errorf("forged callback: status %d", st)
 	}
 
 	// The same through the paste path.

@@ -2,6 +2,8 @@ package oauth
 
 import (
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -63,6 +65,11 @@ func FuzzParsePasted(f *testing.F) {
 		if code == "" || len(code) > maxCodeLen || strings.ContainsAny(code, "\x00") {
 			t.Fatalf("accepted %q", code)
 		}
+		// A loopback provider takes only what carries the attempt's state.
+		loop := &Profile{Redirect: Redirect{Mode: RedirectLoopback}}
+		if c, err := ParsePastedFor(loop, in, want); err == nil && (want == "" || !strings.Contains(in, want) || c == "") {
+			t.Fatalf("loopback provider accepted %q from %q without the state %q", c, in, want)
+		}
 	})
 }
 
@@ -94,5 +101,90 @@ func FuzzParseTokenResponse(f *testing.F) {
 		// The classifier must cope with anything too.
 		_, _ = readProviderFields(body)
 		_ = redactBody(body, nil, &redactor{})
+	})
+}
+
+// FuzzProviderFile feeds arbitrary provider files to the catalog loader.
+// Whatever loads must validate, build its authorization address and token
+// request, and (for loopback providers) start and stop a receiver; nothing
+// may panic. A loopback-fixed profile is listened for on any port, so the
+// fuzzer never takes a fixed port another program may be using.
+func FuzzProviderFile(f *testing.F) {
+	// Small seeds: the fuzzer minimises every new input it finds, at a cost
+	// that grows with the square of its length.
+	const minimal = "[providers.a]\nauth_url=\"https://a/\"\ntoken_url=\"https://a/\"\ncode_auth=\"none\"\nrefresh_auth=\"none\"\n" +
+		"redirect.mode=\"loopback\"\nsettings=[{key=\"client_id\"}]\n"
+	for _, s := range []string{
+		minimal,
+		minimal + "redirect.path=\"/cb/{\"\n",
+		minimal + "redirect.path=\"/a b\"\n",
+		minimal + "headers={X=\"${client_id}\"}\nauth_params={p=\"${client_id}\"}\n",
+		strings.Replace(minimal, `"loopback"`, `"loopback-fixed"`+"\nredirect.port=9", 1),
+		strings.Replace(minimal, `"loopback"`, `"paste"`+"\nredirect.uri=\"https://a/ok\"", 1),
+		"[providers.v]\nconnect=\"password\"\npassword_grant=\"p\"\ntoken_url=\"https://v/\"\ncode_auth=\"headers\"\nrefresh_auth=\"headers\"\n",
+		"[providers.depop.redirect]\nport = 8765\npath = \"/x\"\n",
+		"[providers.ebay]\nredirect = { mode = \"paste\", uri = \"Acme-RuName\" }\n",
+		"[providers.x]\nname = = 3\n",
+	} {
+		f.Add([]byte(s))
+	}
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, data []byte) {
+		file := filepath.Join(dir, "fuzz.toml")
+		if err := os.WriteFile(file, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		c, errs := LoadCatalog(dir)
+		for _, err := range errs {
+			_ = err.Error()
+		}
+		for _, id := range c.DisabledIDs() {
+			if _, ok := c.Get(id); ok || c.Disabled(id) == nil {
+				t.Fatalf("disabled %s is usable", id)
+			}
+		}
+		for _, p := range c.List() {
+			if p.Source != file {
+				continue
+			}
+			if err := p.Validate(); err != nil {
+				t.Fatalf("%s loaded but does not validate: %v", p.ID, err)
+			}
+			if err := c.Disabled(p.ID); err != nil {
+				t.Fatalf("List offers the disabled %s: %v", p.ID, err)
+			}
+			cred := Credentials{ClientID: "fuzz-client", ClientSecret: "fuzz-secret", Settings: map[string]string{}}
+			for _, s := range p.Settings {
+				cred.Settings[s.Key] = "v-" + s.Key
+			}
+			if _, e := tokenRequest("exchange", p, cred, "authorization_code", p.CodeAuth, []param{{"code", "c"}}); e != nil {
+				t.Fatalf("%s: token request: %v", p.ID, e)
+			}
+			if p.Connect != ConnectBrowser {
+				continue
+			}
+			redirect := ""
+			switch p.Redirect.Mode {
+			case RedirectLoopback, RedirectLoopbackFixed:
+				q := p.clone()
+				q.Redirect.Mode = RedirectLoopback
+				lb, err := ListenLoopback(q)
+				if err != nil {
+					t.Fatalf("%s: receiver for path %q: %v", p.ID, p.Redirect.Path, err)
+				}
+				redirect = lb.RedirectURI()
+				if err := lb.Close(); err != nil {
+					t.Fatalf("%s: close: %v", p.ID, err)
+				}
+			case RedirectPaste:
+				var err error
+				if redirect, err = expand(p.Redirect.URI, cred); err != nil {
+					t.Fatalf("%s: redirect.uri: %v", p.ID, err)
+				}
+			}
+			if _, err := AuthCodeURL(p, cred, redirect, "fuzz-state", S256Challenge(NewVerifier())); err != nil {
+				t.Fatalf("%s: authorization address: %v", p.ID, err)
+			}
+		}
 	})
 }

@@ -40,6 +40,8 @@ func (c *Client) Exchange(ctx context.Context, p *Profile, cred Credentials, cod
 		return nil, e
 	}
 	o.secrets.add(code, verifier)
+	o.secrets.field("code", Redact(code))
+	o.secrets.field("code_verifier", Redact(verifier))
 	return c.grant(ctx, p, o, nil)
 }
 
@@ -90,6 +92,7 @@ func (c *Client) Refresh(ctx context.Context, p *Profile, cred Credentials, old 
 		return nil, e
 	}
 	o.secrets.add(old.RefreshToken, old.AccessToken)
+	o.secrets.field(fieldName(p.Fields.RefreshToken, "refresh_token"), Redact(old.RefreshToken))
 	o.rotatingUse = p.Rotation == RotationRotate
 	return c.grant(ctx, p, o, old)
 }
@@ -118,7 +121,8 @@ func (c *Client) SignIn(ctx context.Context, p *Profile, cred Credentials, email
 	if e != nil {
 		return nil, e
 	}
-	o.secrets.add(password)
+	o.secrets.addSecret(password)
+	o.secrets.field(fieldName(p.Fields.Password, "password"), Fingerprint(password))
 	return c.grant(ctx, p, o, nil)
 }
 
@@ -130,7 +134,7 @@ func (c *Client) grant(ctx context.Context, p *Profile, o *outgoing, old *Token)
 	}
 	if a.status < 200 || a.status > 299 {
 		e := classify(o.op, p, a, c.now(), &o.secrets)
-		c.done(x, e, "")
+		c.done(o, x, e, "")
 		return nil, e
 	}
 	ans, err := parseTokenResponse(a.body)
@@ -139,16 +143,16 @@ func (c *Client) grant(ctx context.Context, p *Profile, o *outgoing, old *Token)
 		if errors.Is(err, errAnswerIsError) {
 			e := classify(o.op, p, a, c.now(), &o.secrets)
 			e.Status = a.status
-			c.done(x, e, "")
+			c.done(o, x, e, "")
 			return nil, e
 		}
 		e := newError(KindProvider, o.op, err)
 		e.Status = a.status
-		c.done(x, e, "")
+		c.done(o, x, e, "")
 		return nil, e
 	}
 	tok := c.token(p, ans, old)
-	c.done(x, nil, tok.Warning)
+	c.done(o, x, nil, tok.Warning)
 	return tok, nil
 }
 

@@ -16,19 +16,23 @@ import (
 )
 
 // Loopback receives the browser's redirect on 127.0.0.1 (RFC 8252 §7.3). It
-// accepts exactly one callback on its path; other paths (a favicon) get a
-// 404 and change nothing.
+// accepts exactly one callback: the first request on its path that carries
+// the attempt's state. Anything else (a wrong or missing state, error
+// callbacks included, which any local process or web page could send) gets
+// a 400 page and changes nothing; other paths (a favicon) get a 404.
 type Loopback struct {
 	profile  *Profile
+	path     string
 	listener net.Listener
 	server   *http.Server
+	served   chan struct{} // closed when the server has stopped
 	uri      string
 
 	mu       sync.Mutex
 	state    string // set by Wait
-	done     bool   // a callback has been taken
+	done     bool   // the callback has been taken
 	result   chan callbackResult
-	early    []callbackRequest // callbacks that came before Wait knew the state
+	early    []callbackRequest // requests that came before Wait knew the state
 	waitOnce sync.Once
 }
 
@@ -37,10 +41,28 @@ type callbackResult struct {
 	err  error
 }
 
+// verdict is what one request to the redirect path got.
+type verdict int
+
+const (
+	verdictTaken   verdict = iota // it was the attempt's callback
+	verdictForeign                // no matching state: ignored
+	verdictRepeat                 // matching state, but the callback was already taken
+	verdictBusy                   // too many requests before the state was known
+)
+
+type callbackReply struct {
+	verdict verdict
+	callbackResult
+}
+
 type callbackRequest struct {
 	q     map[string][]string
-	reply chan callbackResult
+	reply chan callbackReply
 }
+
+// maxEarly bounds the requests held while Wait has not yet said the state.
+const maxEarly = 32
 
 var pages = struct {
 	success, failure *template.Template
@@ -53,11 +75,15 @@ type pageData struct{ Title, Message, Detail string }
 
 // ListenLoopback starts listening on 127.0.0.1: on any free port for
 // loopback profiles, on the registered port for loopback-fixed ones. A
-// taken fixed port is a *Error naming it.
+// taken fixed port is a *Error naming it, as is a redirect.path that
+// Profile.Validate would refuse.
 func ListenLoopback(p *Profile) (*Loopback, error) {
 	path := p.Redirect.Path
 	if path == "" {
 		path = "/callback"
+	}
+	if err := checkRedirectPath(path); err != nil {
+		return nil, configError("callback", "redirect.path of %s: %v", p.Name, err)
 	}
 	port := 0
 	switch p.Redirect.Mode {
@@ -85,34 +111,43 @@ func ListenLoopback(p *Profile) (*Loopback, error) {
 	}
 	l := &Loopback{
 		profile:  p,
+		path:     path,
 		listener: ln,
 		uri:      fmt.Sprintf("http://127.0.0.1:%d%s", ln.Addr().(*net.TCPAddr).Port, path),
 		result:   make(chan callbackResult, 1),
+		served:   make(chan struct{}),
 	}
-	mux := http.NewServeMux()
-	mux.HandleFunc(path, l.serveCallback)
+	// The path is compared, not handed to http.ServeMux as a pattern: a
+	// provider file must not be able to make the pattern parser panic.
 	l.server = &http.Server{
-		Handler:           mux,
+		Handler:           http.HandlerFunc(l.serve),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      10 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 	}
-	go func() { _ = l.server.Serve(ln) }()
+	go func() {
+		defer close(l.served)
+		_ = l.server.Serve(ln)
+	}()
 	return l, nil
 }
 
 // RedirectURI is the redirect_uri to send: http://127.0.0.1:PORT/PATH.
 func (l *Loopback) RedirectURI() string { return l.uri }
 
-// Wait returns the code of the first callback on the redirect path, once:
-// its state must equal state; an error callback or a different state ends
-// the wait with a *Error. It ends with KindCancelled when ctx ends.
+// Wait returns the code of the callback that carries state, once. Requests
+// without that state are refused and the wait goes on; the attempt's own
+// callback ends it, with a *Error when it is an error callback. It ends
+// with KindCancelled when ctx ends.
 func (l *Loopback) Wait(ctx context.Context, state string) (string, error) {
 	first := false
 	l.waitOnce.Do(func() { first = true })
 	if !first {
 		return "", configError("callback", "Wait was already called on this receiver")
+	}
+	if state == "" {
+		return "", configError("callback", "Wait needs the state the authorization request sent")
 	}
 	l.mu.Lock()
 	l.state = state
@@ -134,31 +169,46 @@ func (l *Loopback) Wait(ctx context.Context, state string) (string, error) {
 	}
 }
 
-// decide turns one callback request into the flow's result; only the first
-// one counts.
+// hasState reports whether q carries exactly one state and it is want.
+func hasState(q map[string][]string, want string) bool {
+	s := q["state"]
+	return len(s) == 1 && stateEqual(s[0], want)
+}
+
+// decide answers one request once the state is known: only the first one
+// carrying the state is the callback.
 func (l *Loopback) decide(r callbackRequest) {
 	l.mu.Lock()
+	state := l.state
+	if !hasState(r.q, state) {
+		l.mu.Unlock()
+		r.reply <- callbackReply{verdict: verdictForeign}
+		return
+	}
 	if l.done {
 		l.mu.Unlock()
-		r.reply <- callbackResult{err: errors.New("already finished")}
+		r.reply <- callbackReply{verdict: verdictRepeat}
 		return
 	}
 	l.done = true
-	state := l.state
 	l.mu.Unlock()
 	code, err := parseCallback(r.q, state)
 	res := callbackResult{code: code, err: err}
 	l.result <- res
-	r.reply <- res
+	r.reply <- callbackReply{verdict: verdictTaken, callbackResult: res}
 }
 
-func (l *Loopback) serveCallback(w http.ResponseWriter, req *http.Request) {
+func (l *Loopback) serve(w http.ResponseWriter, req *http.Request) {
 	h := w.Header()
 	h.Set("Cache-Control", "no-store")
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+	if req.URL.Path != l.path {
+		http.NotFound(w, req)
+		return
+	}
 	if req.Method != http.MethodGet && req.Method != http.MethodHead {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
@@ -169,28 +219,46 @@ func (l *Loopback) serveCallback(w http.ResponseWriter, req *http.Request) {
 		http.Error(w, "wrong host", http.StatusMisdirectedRequest)
 		return
 	}
-	r := callbackRequest{q: req.URL.Query(), reply: make(chan callbackResult, 1)}
+	r := callbackRequest{q: req.URL.Query(), reply: make(chan callbackReply, 1)}
 	l.mu.Lock()
 	switch {
-	case l.done:
+	case l.state != "":
 		l.mu.Unlock()
+		l.decide(r)
+	case len(l.early) >= maxEarly:
+		l.mu.Unlock()
+		r.reply <- callbackReply{verdict: verdictBusy}
+	default:
+		// The browser beat Wait: keep the request until the state is known.
+		l.early = append(l.early, r)
+		l.mu.Unlock()
+	}
+	var res callbackReply
+	select {
+	case res = <-r.reply:
+	case <-req.Context().Done():
+		return
+	}
+	switch res.verdict {
+	case verdictForeign:
+		// Nothing from the request is echoed: it may come from anyone.
+		l.render(w, http.StatusBadRequest, pages.failure, pageData{
+			Title:   "Not accepted",
+			Message: "This address does not belong to the connection SellerConnect is waiting for, so it was ignored. Finish approving in the browser window SellerConnect opened.",
+		})
+		return
+	case verdictRepeat:
 		l.render(w, http.StatusConflict, pages.failure, pageData{
 			Title:   "Already finished",
 			Message: "This connection attempt has already received its answer. Return to SellerConnect.",
 		})
 		return
-	case l.state == "":
-		// The browser beat Wait: keep the request until the state is known.
-		l.early = append(l.early, r)
-		l.mu.Unlock()
-	default:
-		l.mu.Unlock()
-		go l.decide(r)
-	}
-	var res callbackResult
-	select {
-	case res = <-r.reply:
-	case <-req.Context().Done():
+	case verdictBusy:
+		w.Header().Set("Retry-After", "1")
+		l.render(w, http.StatusServiceUnavailable, pages.failure, pageData{
+			Title:   "Busy",
+			Message: "SellerConnect is not ready for this address yet. Reload the page in a moment.",
+		})
 		return
 	}
 	if res.err == nil {
@@ -225,7 +293,8 @@ func (l *Loopback) render(w http.ResponseWriter, status int, t *template.Templat
 	_ = t.Execute(w, data)
 }
 
-// Close stops listening, letting a page being written finish first.
+// Close stops listening, letting a page being written finish first, and
+// returns once the server has stopped.
 func (l *Loopback) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
@@ -233,6 +302,7 @@ func (l *Loopback) Close() error {
 	if err != nil {
 		err = l.server.Close()
 	}
+	<-l.served
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}

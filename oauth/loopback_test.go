@@ -104,7 +104,6 @@ func TestLoopbackErrorCallbacks(t *testing.T) {
 		page  string
 	}{
 		{"error=access_denied&error_description=%3Cscript%3Ealert(1)%3C%2Fscript%3E&state=s", KindDenied, "Access not granted"},
-		{"code=c&state=forged", KindCancelled, "Not accepted"},
 		{"error=server_error&state=s", KindTemporary, "server_error"},
 	}
 	for _, tc := range cases {
@@ -201,5 +200,125 @@ func TestLoopbackFixedPort(t *testing.T) {
 	}
 	if _, err := ListenLoopback(&Profile{Redirect: Redirect{Mode: RedirectPaste}}); KindOf(err) != KindConfig {
 		t.Errorf("paste mode: %v", err)
+	}
+}
+
+// TestLoopbackKeepsWaiting: while a connect waits, requests that do not carry
+// the attempt's state (a local process, a web page's <img>, an error
+// callback without state) are answered 400 or 404 and do not end the wait;
+// the real callback still arrives.
+func TestLoopbackKeepsWaiting(t *testing.T) {
+	lb, err := ListenLoopback(loopbackProfile())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lb.Close()
+	base := strings.TrimSuffix(lb.RedirectURI(), "/callback")
+	// One arrives before Wait knows the state.
+	early := make(chan int, 1)
+	go func() {
+		st, _ := get(t, lb.RedirectURI()+"?code=early&state=forged")
+		early <- st
+	}()
+	time.Sleep(30 * time.Millisecond)
+	type res struct {
+		code string
+		err  error
+	}
+	done := make(chan res, 1)
+	go func() {
+		c, err := lb.Wait(context.Background(), "the-state")
+		done <- res{c, err}
+	}()
+	if st := <-early; st != http.StatusBadRequest {
+		t.Errorf("early forged callback: status %d", st)
+	}
+	for _, q := range []string{
+		"?code=c&state=forged",
+		"?code=c",
+		"",
+		"?error=access_denied",
+		"?error=access_denied&error_description=%3Cscript%3Ealert(1)%3C%2Fscript%3E",
+		"?error=access_denied&state=forged",
+		"?code=c&state=the-state&state=forged",
+		"?code=c&state=",
+	} {
+		st, body := get(t, lb.RedirectURI()+q)
+		if st != http.StatusBadRequest {
+			t.Errorf("%q: status %d", q, st)
+		}
+		if !strings.Contains(body, "</html>") || strings.Contains(body, "<script>") || len(body) > 4096 {
+			t.Errorf("%q: page %s", q, body)
+		}
+	}
+	for _, path := range []string{"/favicon.ico", "/callback/", "/callbackx", "/Callback", "/"} {
+		if st, _ := get(t, base+path+"?code=c&state=the-state"); st != http.StatusNotFound {
+			t.Errorf("%s: status %d", path, st)
+		}
+	}
+	select {
+	case r := <-done:
+		t.Fatalf("the wait ended on a foreign request: %q %v", r.code, r.err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	if st, body := get(t, lb.RedirectURI()+"?code=real&state=the-state"); st != http.StatusOK {
+		t.Errorf("real callback: status %d %s", st, body)
+	}
+	if r := <-done; r.err != nil || r.code != "real" {
+		t.Fatalf("wait = %q %v", r.code, r.err)
+	}
+	// Once finished, a foreign request is still a 400, the real one a 409.
+	if st, _ := get(t, lb.RedirectURI()+"?code=x&state=forged"); st != http.StatusBadRequest {
+		t.Errorf("after: forged status %d", st)
+	}
+	if st, _ := get(t, lb.RedirectURI()+"?code=x&state=the-state"); st != http.StatusConflict {
+		t.Errorf("after: repeated status %d", st)
+	}
+}
+
+// TestLoopbackTimesOutDespiteForeignRequests: foreign requests do not
+// extend or end the wait; the timeout still does.
+func TestLoopbackTimesOutDespiteForeignRequests(t *testing.T) {
+	lb, err := ListenLoopback(loopbackProfile())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lb.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	errc := make(chan error, 1)
+	go func() {
+		_, err := lb.Wait(ctx, "s")
+		errc <- err
+	}()
+	time.Sleep(20 * time.Millisecond)
+	get(t, lb.RedirectURI()+"?error=access_denied")
+	if err := <-errc; KindOf(err) != KindCancelled || !strings.Contains(err.Error(), "deadline") {
+		t.Errorf("got %v", err)
+	}
+}
+
+func TestLoopbackPathMatchedExactly(t *testing.T) {
+	for _, path := range []string{"/cb/{x}", "/a b", "/cb/{", "GET /cb", "/a/../b", "/cb?x=1", "/cb#f", "cb", "//cb", "/cb/{$}"} {
+		p := loopbackProfile()
+		p.Redirect.Path = path
+		lb, err := ListenLoopback(p)
+		if err == nil {
+			lb.Close()
+			t.Errorf("%q: listened", path)
+		} else if KindOf(err) != KindConfig {
+			t.Errorf("%q: %v", path, err)
+		}
+	}
+	p := loopbackProfile()
+	p.Redirect.Path = "/oauth/cb-1.v2_x~"
+	lb, err := ListenLoopback(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lb.Close()
+	go func() { _, _ = get(t, lb.RedirectURI()+"?code=c&state=s") }()
+	if code, err := lb.Wait(context.Background(), "s"); code != "c" {
+		t.Errorf("wait = %q %v", code, err)
 	}
 }

@@ -10,8 +10,24 @@ import (
 // for redirect URIs the app cannot listen on (eBay's https RuName page): the
 // final address with code and state, its query string, or the bare code.
 // The state is checked whenever the input carries one; a bare code has none
-// to check.
+// to check, so ParsePasted suits paste-mode providers only: use
+// ParsePastedFor when the provider may be a loopback one.
 func ParsePasted(input, wantState string) (string, error) {
+	return parsePasted(input, wantState, true)
+}
+
+// ParsePastedFor is ParsePasted for provider p: a bare code is accepted
+// only when p finishes by pasting (redirect mode "paste"). A loopback
+// provider's browser ends on an address that carries the state, so there a
+// bare code is refused and the seller is asked for the whole address.
+func ParsePastedFor(p *Profile, input, wantState string) (string, error) {
+	if p == nil {
+		return "", configError("paste", "no provider profile")
+	}
+	return parsePasted(input, wantState, p.Redirect.Mode == RedirectPaste)
+}
+
+func parsePasted(input, wantState string, bareOK bool) (string, error) {
 	s := strings.TrimSpace(input)
 	s = strings.Trim(s, "\"'<>`")
 	s = strings.TrimSpace(s)
@@ -29,6 +45,12 @@ func ParsePasted(input, wantState string) (string, error) {
 	// percent-encoded (eBay's codes contain ^ and #).
 	if strings.ContainsAny(s, " \t\r\n\x00") {
 		return "", pasteError("that is neither the address from the browser nor a code")
+	}
+	if !bareOK {
+		e := pasteError("a code on its own cannot be checked against this connection attempt")
+		e.Code = "bare_code"
+		e.Advice = "Paste the whole address from the browser's address bar after approving, not just the code."
+		return "", e
 	}
 	if strings.Contains(s, "%") {
 		if u, err := url.QueryUnescape(s); err == nil {

@@ -14,7 +14,7 @@ type param struct{ name, value string }
 // where the grant type goes, how the client authenticates, which headers the
 // profile adds and how the body is encoded.
 func tokenRequest(op string, p *Profile, c Credentials, grant string, auth ClientAuth, params []param) (*outgoing, *Error) {
-	o := &outgoing{op: op, method: http.MethodPost, url: p.TokenURL, header: http.Header{}, sensitive: map[string]bool{}}
+	o := &outgoing{op: op, method: http.MethodPost, url: p.TokenURL, header: http.Header{}, sensitive: map[string]bool{}, masked: map[string]string{}}
 	for _, n := range []string{p.Fields.RefreshToken, p.Fields.Password} {
 		if n != "" {
 			o.sensitive[n] = true
@@ -48,7 +48,11 @@ func tokenRequest(op string, p *Profile, c Credentials, grant string, auth Clien
 		if e := needSecret(); e != nil {
 			return nil, e
 		}
-		o.header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(c.ClientID+":"+c.ClientSecret)))
+		basic := base64.StdEncoding.EncodeToString([]byte(c.ClientID + ":" + c.ClientSecret))
+		o.header.Set("Authorization", "Basic "+basic)
+		// Derived from the client secret: recorded as a fingerprint only.
+		o.masked["Authorization"] = "Basic " + Fingerprint(basic)
+		o.secrets.addSecret(basic)
 		if p.BasicClientID {
 			body = append(body, param{"client_id", c.ClientID})
 		}
@@ -60,6 +64,7 @@ func tokenRequest(op string, p *Profile, c Credentials, grant string, auth Clien
 			return nil, e
 		}
 		body = append(body, param{"client_id", c.ClientID}, param{"client_secret", c.ClientSecret})
+		o.secrets.field("client_secret", Fingerprint(c.ClientSecret))
 	case AuthNone:
 		if e := needID(); e != nil {
 			return nil, e
@@ -69,13 +74,22 @@ func tokenRequest(op string, p *Profile, c Credentials, grant string, auth Clien
 	default:
 		return nil, configError(op, "%s states no client authentication (code_auth/refresh_auth)", p.Name)
 	}
-	o.secrets.add(c.ClientSecret)
-	for k, v := range p.Headers {
-		v, err := expand(v, c)
+	// Every secret setting's value is masked wherever it shows, whether or
+	// not this request uses it; a header built from one is recorded with
+	// the secret replaced by its fingerprint.
+	secret := p.secretSettings()
+	for k := range secret {
+		o.secrets.addSecret(settingValue(c, k))
+	}
+	for k, tmpl := range p.Headers {
+		v, err := expand(tmpl, c)
 		if err != nil {
 			return nil, configError(op, "header %s of %s: %v", k, p.Name, err)
 		}
 		o.header.Set(k, v)
+		if m, ok := expandMasked(tmpl, c, secret); ok {
+			o.masked[http.CanonicalHeaderKey(k)] = m
+		}
 	}
 	body = append(body, params...)
 	o.header.Set("Accept", "application/json")
@@ -100,6 +114,34 @@ func tokenRequest(op string, p *Profile, c Credentials, grant string, auth Clien
 		o.header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
 	return o, nil
+}
+
+// secretSettings are the keys of p's settings that hold secrets: those
+// marked secret, and client_secret always.
+func (p *Profile) secretSettings() map[string]bool {
+	out := map[string]bool{"client_secret": true}
+	for _, s := range p.Settings {
+		if s.Secret {
+			out[s.Key] = true
+		}
+	}
+	return out
+}
+
+// expandMasked fills a template as expand does but with each secret
+// setting replaced by its fingerprint; ok is false when the template names
+// no secret.
+func expandMasked(tmpl string, c Credentials, secret map[string]bool) (string, bool) {
+	named := false
+	out := settingPattern.ReplaceAllStringFunc(tmpl, func(m string) string {
+		key := m[2 : len(m)-1]
+		if secret[key] {
+			named = true
+			return Fingerprint(settingValue(c, key))
+		}
+		return settingValue(c, key)
+	})
+	return out, named
 }
 
 func fieldName(custom, standard string) string {

@@ -35,15 +35,16 @@ func (c *Client) Revoke(ctx context.Context, p *Profile, cred Credentials, tok *
 	}
 	o.url = p.RevokeURL
 	o.secrets.add(tok.RefreshToken, tok.AccessToken)
+	o.secrets.field("token", Redact(params[0].value))
 	a, x, e := c.send(ctx, o)
 	if e != nil {
 		return e
 	}
 	if a.status < 200 || a.status > 299 {
 		e := classify("revoke", p, a, c.now(), &o.secrets)
-		c.done(x, e, "")
+		c.done(o, x, e, "")
 		return e
 	}
-	c.done(x, nil, "")
+	c.done(o, x, nil, "")
 	return nil
 }

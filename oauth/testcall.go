@@ -41,7 +41,7 @@ func (c *Client) Test(ctx context.Context, p *Profile, tok *Token) (Identity, er
 	}
 	if a.status < 200 || a.status > 299 {
 		e := classify("test", p, a, c.now(), &o.secrets)
-		c.done(x, e, "")
+		c.done(o, x, e, "")
 		return Identity{}, e
 	}
 	var v any
@@ -50,11 +50,11 @@ func (c *Client) Test(ctx context.Context, p *Profile, tok *Token) (Identity, er
 	if err := d.Decode(&v); err != nil {
 		e := newError(KindProvider, "test", errors.New("the test call's answer is not JSON"))
 		e.Status = a.status
-		c.done(x, e, "")
+		c.done(o, x, e, "")
 		return Identity{}, e
 	}
 	id := Identity{ID: clip(lookupPath(v, p.Test.IDPath), 200), Name: clip(lookupPath(v, p.Test.NamePath), 200)}
-	c.done(x, nil, "")
+	c.done(o, x, nil, "")
 	return id, nil
 }
 

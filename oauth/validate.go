@@ -4,7 +4,10 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"path"
 	"regexp"
+	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -20,6 +23,8 @@ func (e *FieldError) Error() string { return e.Field + ": " + e.Problem }
 var (
 	idPattern      = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
 	settingPattern = regexp.MustCompile(`\$\{([A-Za-z0-9_.-]+)\}`)
+	// settingKeyPattern is what a setting's key may be: what settingPattern can name.
+	settingKeyPattern = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
 )
 
 // applyDefaults fills what a profile may leave out.
@@ -87,21 +92,23 @@ func (p *Profile) Validate() error {
 		if err := checkEndpoint(q.AuthURL); err != nil {
 			return bad("auth_url", "%v", err)
 		}
+		if q.Redirect.Port < 0 || q.Redirect.Port > 65535 {
+			return bad("redirect.port", "%d is not a port (1-65535)", q.Redirect.Port)
+		}
 		switch q.Redirect.Mode {
 		case RedirectLoopback:
 		case RedirectLoopbackFixed:
 			if q.Redirect.Port < 1 || q.Redirect.Port > 65535 {
 				return bad("redirect.port", "%d is not a port (1-65535); loopback-fixed needs the port registered with the provider", q.Redirect.Port)
 			}
-		case RedirectPaste:
-			if q.Redirect.URI == "" {
-				return bad("redirect.uri", "paste mode needs the redirect URI registered with the provider")
-			}
+		case RedirectPaste: // redirect.uri is checked with the settings below
 		default:
 			return bad("redirect.mode", "unknown value %q (want loopback, loopback-fixed or paste)", q.Redirect.Mode)
 		}
-		if q.Redirect.Mode != RedirectPaste && !strings.HasPrefix(q.Redirect.Path, "/") {
-			return bad("redirect.path", "%q must start with /", q.Redirect.Path)
+		if q.Redirect.Mode != RedirectPaste {
+			if err := checkRedirectPath(q.Redirect.Path); err != nil {
+				return bad("redirect.path", "%v", err)
+			}
 		}
 	} else if q.PasswordGrant == "" {
 		return bad("password_grant", "password sign-in needs the grant type value (for example password_email)")
@@ -111,7 +118,11 @@ func (p *Profile) Validate() error {
 	default:
 		return bad("pkce", "unknown value %q (want required, optional or unsupported)", q.PKCE)
 	}
-	for field, a := range map[string]ClientAuth{"code_auth": q.CodeAuth, "refresh_auth": q.RefreshAuth} {
+	for _, fa := range []struct {
+		field string
+		auth  ClientAuth
+	}{{"code_auth", q.CodeAuth}, {"refresh_auth", q.RefreshAuth}} {
+		field, a := fa.field, fa.auth
 		switch a {
 		case AuthBasic, AuthBody, AuthNone, AuthHeaders:
 		case "":
@@ -159,6 +170,9 @@ func (p *Profile) Validate() error {
 		if s.Key == "" {
 			return bad(fmt.Sprintf("settings[%d].key", i), "must not be empty")
 		}
+		if !settingKeyPattern.MatchString(s.Key) {
+			return bad(fmt.Sprintf("settings[%d].key", i), "%q must be letters, digits, '_', '.' or '-' (it is referenced as ${key})", s.Key)
+		}
 		if declared[s.Key] {
 			return bad(fmt.Sprintf("settings[%d].key", i), "%q is listed twice", s.Key)
 		}
@@ -179,44 +193,205 @@ func (p *Profile) Validate() error {
 			return bad("settings", "client authentication %q needs a client_secret setting", a)
 		}
 	}
-	refs := map[string]string{"redirect.uri": q.Redirect.URI}
-	for k, v := range q.Headers {
-		refs["headers."+k] = v
+	if q.GrantIn == GrantInHeader && !validHeaderName(q.GrantHeader) {
+		return bad("grant_header", "%q is not an HTTP header name", q.GrantHeader)
 	}
-	for k, v := range q.AuthParams {
-		refs["auth_params."+k] = v
+	secret := map[string]bool{"client_secret": true}
+	for _, s := range q.Settings {
+		if s.Secret {
+			secret[s.Key] = true
+		}
 	}
-	for field, v := range refs {
+	// Templates are filled from settings; each must name a declared one.
+	// What goes into the authorization address passes through the browser
+	// and its history, so it never names a secret.
+	checkRefs := func(field, v string, secretOK bool) error {
+		if rest := settingPattern.ReplaceAllString(v, ""); strings.Contains(rest, "${") {
+			return bad(field, "%q holds a \"${\" that is not a setting reference such as ${client_id}", v)
+		}
 		for _, m := range settingPattern.FindAllStringSubmatch(v, -1) {
 			if !declared[m[1]] {
 				return bad(field, "names setting %q, which the profile's settings do not list", m[1])
 			}
+			if secret[m[1]] && !secretOK {
+				return bad(field, "names the secret setting %q; the authorization address is not a place for secrets", m[1])
+			}
+		}
+		return nil
+	}
+	for _, k := range sortedKeys(q.Headers) {
+		field := "headers." + k
+		if k == "" {
+			return bad("headers", "a header needs a name")
+		}
+		if !validHeaderName(k) {
+			return bad(field, "%q is not an HTTP header name", k)
+		}
+		v := q.Headers[k]
+		if !validHeaderValue(v) {
+			return bad(field, "the value holds a line break or control character")
+		}
+		if err := checkRefs(field, v, true); err != nil {
+			return err
+		}
+	}
+	for _, k := range sortedKeys(q.AuthParams) {
+		if k == "" {
+			return bad("auth_params", "a parameter needs a name")
+		}
+		if err := checkRefs("auth_params."+k, q.AuthParams[k], false); err != nil {
+			return err
+		}
+	}
+	if q.Connect == ConnectBrowser && q.Redirect.Mode == RedirectPaste {
+		if err := checkRefs("redirect.uri", q.Redirect.URI, false); err != nil {
+			return err
+		}
+		if err := checkPasteURI(q.Redirect.URI); err != nil {
+			return bad("redirect.uri", "%v", err)
 		}
 	}
 	return nil
 }
 
-// checkEndpoint insists on an absolute https URL, or http on a loopback host
-// (the emulator and the Demo).
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// validHeaderName reports whether s is an HTTP field name (RFC 9110 token).
+func validHeaderName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// validHeaderValue refuses line breaks and other control characters (tab
+// aside), which would split or corrupt the request.
+func validHeaderValue(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < 0x20 && c != '\t') || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+var ruNamePattern = regexp.MustCompile(`^[A-Za-z0-9._~-]+$`)
+
+// checkPasteURI accepts an https address (or http on a loopback host) or
+// an eBay-style RuName, an opaque name without spaces; setting references
+// stand for such a name or address.
+func checkPasteURI(v string) error {
+	if v == "" {
+		return fmt.Errorf("paste mode needs the redirect URI registered with the provider")
+	}
+	plain := settingPattern.ReplaceAllString(v, "x")
+	if strings.Contains(plain, "://") {
+		return checkEndpoint(plain)
+	}
+	if !ruNamePattern.MatchString(plain) {
+		return fmt.Errorf("%q is neither an https address nor a redirect name (letters, digits, '.', '_', '~', '-')", v)
+	}
+	return nil
+}
+
+// maxRedirectPath bounds redirect.path; registered paths are short.
+const maxRedirectPath = 256
+
+// checkRedirectPath accepts a clean absolute URL path made of unreserved
+// characters and the sub-delimiters that mean nothing to net/http's
+// patterns: no space, braces, '$', '%', query, fragment, "..", "." or
+// empty segments. The loopback receiver compares paths exactly, so any such
+// path works there.
+func checkRedirectPath(p string) error {
+	switch {
+	case p == "":
+		return fmt.Errorf("missing")
+	case !strings.HasPrefix(p, "/"):
+		return fmt.Errorf("%q must start with /", p)
+	case len(p) > maxRedirectPath:
+		return fmt.Errorf("longer than %d characters", maxRedirectPath)
+	case strings.Contains(p, ".."):
+		return fmt.Errorf("%q must not contain \"..\"", p)
+	}
+	for _, r := range p {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+		case strings.ContainsRune("/-._~!&'()*+,;=:@", r):
+		case r == '?' || r == '#':
+			return fmt.Errorf("%q must be a path only, without a query or fragment", p)
+		default:
+			return fmt.Errorf("%q holds %q; use letters, digits and - . _ ~ / only", p, r)
+		}
+	}
+	if c := path.Clean(p); c != p && c+"/" != p {
+		return fmt.Errorf("%q is not a clean path (write %q)", p, c)
+	}
+	return nil
+}
+
+// checkEndpoint insists on an absolute https URL with a host, or http on a
+// loopback host (the emulator and the Demo): no spaces or control
+// characters, user information, fragment, out-of-range port or unfilled
+// "${setting}" (endpoints are not templates).
 func checkEndpoint(raw string) error {
 	if raw == "" {
 		return fmt.Errorf("missing")
+	}
+	for _, r := range raw {
+		if r <= ' ' || r == 0x7f {
+			return fmt.Errorf("%q holds a space or control character", raw)
+		}
+	}
+	if strings.Contains(raw, "${") {
+		return fmt.Errorf("%q: settings are not filled into endpoint addresses", raw)
+	}
+	if strings.Contains(raw, "#") {
+		return fmt.Errorf("%q must not have a fragment (#...)", raw)
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
 		return fmt.Errorf("not a URL: %v", err)
 	}
 	switch {
-	case u.Host == "":
+	case u.Scheme != "https" && u.Scheme != "http":
+		if u.Scheme == "" {
+			return fmt.Errorf("%q is not an absolute URL", raw)
+		}
+		return fmt.Errorf("%q: unsupported scheme %q", raw, u.Scheme)
+	case u.Opaque != "" || u.Host == "":
 		return fmt.Errorf("%q is not an absolute URL", raw)
-	case u.Scheme == "https":
-		return nil
-	case u.Scheme == "http" && isLoopbackHost(u.Hostname()):
-		return nil
-	case u.Scheme == "http":
+	case u.Hostname() == "":
+		return fmt.Errorf("%q has no host", raw)
+	case u.User != nil:
+		return fmt.Errorf("%q must not hold a user name or password", raw)
+	case strings.HasSuffix(u.Host, ":"):
+		return fmt.Errorf("%q has an empty port", raw)
+	}
+	if port := u.Port(); port != "" {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("%q: port %s is not a port (1-65535)", raw, port)
+		}
+	}
+	if u.Scheme == "http" && !isLoopbackHost(u.Hostname()) {
 		return fmt.Errorf("%q must use https (plain http only for 127.0.0.1, ::1 or localhost)", raw)
 	}
-	return fmt.Errorf("%q: unsupported scheme %q", raw, u.Scheme)
+	return nil
 }
 
 func isLoopbackHost(h string) bool {
