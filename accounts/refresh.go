@@ -45,6 +45,12 @@ func (s *Service) runScheduled(id string, planned time.Time) {
 // token, then the cross-process account lock, then a fresh read of the
 // keychain, and only then, if still due, a refresh.
 func (s *Service) obtain(ctx context.Context, a *account, m mode, since time.Time) (*oauth.Token, error) {
+	a.mu.Lock()
+	provider := a.rec.Provider
+	a.mu.Unlock()
+	if err := s.ProviderOff(provider); err != nil {
+		return nil, err
+	}
 	for {
 		tok, err := s.obtainOnce(ctx, a, m, since)
 		var w *waitError
@@ -65,6 +71,20 @@ func (s *Service) obtain(ctx context.Context, a *account, m mode, since time.Tim
 			s.onWait(s.clock.Now().Sub(began))
 		}
 	}
+}
+
+// ProviderOff says why a provider cannot be used: a provider file that
+// concerns it did not load (nil when it can). Its accounts then serve
+// nothing, and every other provider's work.
+func (s *Service) ProviderOff(provider string) error {
+	s.catMu.RLock()
+	derr := s.catalog.Disabled(provider)
+	s.catMu.RUnlock()
+	if derr == nil {
+		return nil
+	}
+	_, err := s.profile(provider)
+	return err
 }
 
 // waitError says to come back at until (obtainOnce to obtain only).

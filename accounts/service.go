@@ -438,6 +438,16 @@ func (s *Service) lookup(id string) (*oauth.Profile, bool) {
 func (s *Service) profile(id string) (*oauth.Profile, error) {
 	p, ok := s.lookup(id)
 	if !ok {
+		s.catMu.RLock()
+		derr := s.catalog.Disabled(id)
+		s.catMu.RUnlock()
+		if derr != nil {
+			// A provider file that concerns it did not load: nothing is
+			// sent with a half-applied profile, and other providers work.
+			return nil, &oauth.Error{Kind: oauth.KindConfig, Op: "profile",
+				Description: fmt.Sprintf("provider %q is off because a provider file for it did not load: %v", id, derr),
+				Advice:      fmt.Sprintf("Fix or remove the file in %s, then try again.", s.cfg.ProvidersDir)}
+		}
 		return nil, &oauth.Error{Kind: oauth.KindConfig, Op: "profile",
 			Description: fmt.Sprintf("provider %q is not in the catalog", id),
 			Advice:      "Restore the custom provider file that defined it, or disconnect the account."}

@@ -43,6 +43,9 @@ func findProvider(svc *accounts.Service, id string) (accounts.ProviderInfo, erro
 			return p, nil
 		}
 	}
+	if err := svc.ProviderOff(id); err != nil {
+		return accounts.ProviderInfo{}, err
+	}
 	return accounts.ProviderInfo{}, usageErr("Run \"sellerconnect providers\" to list them.", "there is no provider %q", id)
 }
 

@@ -533,6 +533,7 @@ func TestProvidersAndDoctor(t *testing.T) {
 func TestBadInput(t *testing.T) {
 	f := newFixture(t, nil)
 	id := f.connect("depop", false)
+	other := f.connect("smartthings", false)
 	tok := strings.TrimSpace(f.ok("token", id))
 
 	check := func(name string, r result, code int, want string) {
@@ -568,6 +569,10 @@ func TestBadInput(t *testing.T) {
 	before = f.snapshot()
 	check("broken provider file: token", f.run("token", id), ExitCredentials, "broken.toml")
 	check("broken provider file: connect", f.run("connect", "depop", "--no-browser"), ExitCredentials, "broken.toml")
+	// Only the provider the file concerns is off: another account works.
+	if got := strings.TrimSpace(f.ok("token", other)); got == "" {
+		t.Errorf("another provider's account stopped working over a file that does not concern it")
+	}
 	r := f.run("providers", "--json")
 	var provs providersJSON
 	if r.code != ExitCredentials || json.Unmarshal([]byte(r.stdout), &provs) != nil || len(provs.FileErrors) == 0 ||

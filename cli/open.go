@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/sellerconnect/sellerconnect/accounts"
 	"github.com/sellerconnect/sellerconnect/storage"
@@ -52,33 +51,12 @@ type session struct {
 	catalogErrors []error
 }
 
-// usable refuses commands that talk to providers while a provider file is
-// broken: an account of a provider whose file did not load would otherwise
-// fall back to the built-in addresses and send its tokens there.
-func (s *session) usable() error {
-	if len(s.catalogErrors) == 0 {
-		return nil
-	}
-	msgs := make([]string, len(s.catalogErrors))
-	for i, e := range s.catalogErrors {
-		msgs[i] = e.Error()
-	}
-	return &cliError{code: ExitCredentials,
-		msg:    "a provider file did not load: " + strings.Join(msgs, "; "),
-		advice: fmt.Sprintf("Fix or remove the file in %s, then try again.", providersDir(s.dir))}
-}
-
 // openUsable opens the data directory for a command that may write, and
 // checks the service can work there.
 func (r *runner) openUsable() (*session, error) {
-	s, err := r.open(true)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.usable(); err != nil {
-		return nil, err
-	}
-	return s, nil
+	// A provider file that did not load turns off only the providers it
+	// concerns: the service refuses those, and every other account works.
+	return r.open(true)
 }
 
 // openAccount is openUsable, then the account name refers to.
