@@ -156,7 +156,6 @@ func TestDecideServesUntilTheGuarantee(t *testing.T) {
 	}
 }
 
-
 // TestApprovalEnd: the badge follows the provider's lifetime model.
 func TestApprovalEnd(t *testing.T) {
 	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
