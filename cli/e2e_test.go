@@ -734,3 +734,106 @@ func TestProviderFileCannotQuietlyRedirectCredentials(t *testing.T) {
 		t.Errorf("still flagged after confirming:\n%s", r.stdout)
 	}
 }
+
+// TestNoSecretAnywhere: a provider that sends a secret header, ones that
+// send their client secret in the form body or in Basic auth, a password
+// sign-in and eBay's long tokens — connected, refreshed, tested, failed and
+// reported through the command line. Every file of the data directory, the
+// log, every report and every error text is searched for every secret used:
+// app secrets, the password, the API key, and every code and token the
+// provider issued.
+func TestNoSecretAnywhere(t *testing.T) {
+	f := newFixture(t, nil)
+	// A provider of a file's own: Vault.ist's dialect with an API key, a
+	// secret setting, in a header.
+	apiKey := "ak_" + strings.Repeat("9f3e7", 8)
+	vs := fmt.Sprintf(`[providers.vaultkey]
+name = "Vault.ist with a key"
+marketplace = "vaultist"
+connect = "password"
+token_url = "%s/vaultist/v1/auth/token"
+pkce = "unsupported"
+code_auth = "headers"
+refresh_auth = "headers"
+encoding = "json"
+grant_in = "header"
+grant_header = "grantType"
+password_grant = "password_email"
+rotation = "none"
+headers = { partnerId = "${partnerId}", X-Api-Key = "${api_key}" }
+  [providers.vaultkey.fields]
+  refresh_token = "refreshToken"
+  username = "email"
+  password = "password"
+  [[providers.vaultkey.settings]]
+  key = "partnerId"
+  label = "Partner ID"
+  [[providers.vaultkey.settings]]
+  key = "api_key"
+  label = "API key"
+  secret = true
+`, f.em.URL())
+	if err := os.WriteFile(filepath.Join(f.dir, "providers", "vaultkey.toml"), []byte(vs), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var texts []string
+	run := func(stdin string, args ...string) result {
+		r := runCmd(t, f.command(context.Background(), args...), stdin)
+		texts = append(texts, r.stderr)
+		if args[0] != "token" { // printing the token is what token is for
+			texts = append(texts, r.stdout)
+		}
+		return r
+	}
+	if r := run(fmt.Sprintf("%d\n%s\n", emulator.TestPartnerID, apiKey), "credentials", "vaultkey"); r.code != 0 {
+		t.Fatalf("credentials: %v", r)
+	}
+	// A wrong password first (an error text), then the right one.
+	if r := run(emulator.TestEmail+"\nnot-the-password-123\n", "connect", "vaultkey"); r.code == 0 {
+		t.Fatal("a wrong password connected")
+	}
+	r := run(emulator.TestEmail+"\n"+emulator.TestPassword+"\n", "connect", "vaultkey")
+	if r.code != 0 {
+		t.Fatalf("connect vaultkey: %v", r)
+	}
+	ids := []string{strings.TrimSpace(r.stdout), f.connect("depop", false), f.connect("ebay", true), f.connect("smartthings", false)}
+	f.em.Inject(emulator.Depop, emulator.Fault{Kind: emulator.FaultStatus, Status: 503, Count: 1})
+	for _, id := range ids {
+		run("", "token", id)
+		run("", "refresh", id)
+		run("", "test", id)
+		run("", "report", id)
+	}
+	run("", "report")
+	run("", "report", "--json")
+	run("", "doctor")
+	run("", "accounts", "--json")
+	run("", "refresh", "--all")
+
+	secrets := append(f.em.Issued(), apiKey, emulator.TestPassword, "not-the-password-123", emulator.TestClientSecret)
+	_ = filepath.WalkDir(f.dir, func(path string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			if b, err := os.ReadFile(path); err == nil {
+				texts = append(texts, string(b))
+			}
+		}
+		return nil
+	})
+	bytes, found := 0, 0
+	for _, x := range texts {
+		bytes += len(x)
+	}
+	for _, s := range secrets {
+		if len(s) < 6 {
+			continue
+		}
+		for _, x := range texts {
+			if strings.Contains(x, s) {
+				found++
+				t.Errorf("a secret (%d chars, %s) is in clear in what the command line produced or left", len(s), oauth.Redact(s))
+				break
+			}
+		}
+	}
+	t.Logf("searched for %d secrets in %d texts and files (%d bytes): %d found", len(secrets), len(texts), bytes, found)
+}
