@@ -76,6 +76,11 @@ type ConnectRequest struct {
 	// (or the bare code) the seller pastes. Also usable as a fallback for
 	// loopback providers: whichever comes first wins.
 	Paste func() <-chan string
+	// OnBadPaste, when set, is told of a paste that is not this attempt's
+	// address (an oauth.KindPaste error: not an address, another attempt's,
+	// no state); the attempt goes on and the seller can paste again. When
+	// nil a bad paste ends the attempt.
+	OnBadPaste func(error)
 	// Email and Password for password sign-in providers. The password is sent
 	// once and never stored.
 	Email, Password string

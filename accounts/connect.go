@@ -96,6 +96,12 @@ func (s *Service) connect(ctx context.Context, req ConnectRequest) (Account, err
 		if req.Paste != nil {
 			cfg.Paste = req.Paste()
 		}
+		if req.OnBadPaste != nil {
+			cfg.OnBadPaste = func(err error) {
+				s.log.Info("bad paste", "provider", p.ID, "error", s.known.scrub(err.Error()))
+				req.OnBadPaste(err)
+			}
+		}
 		tok, err = oauth.Authorize(ctx, cfg)
 	}
 	if err != nil {

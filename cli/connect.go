@@ -8,6 +8,8 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/sellerconnect/sellerconnect/accounts"
 	"github.com/sellerconnect/sellerconnect/oauth"
@@ -89,12 +91,19 @@ func (r *runner) cmdConnect(args []string) int {
 		if paste || *noBrowser {
 			var once sync.Once
 			var ch chan string
+			var waiting atomic.Bool // nothing usable pasted yet
+			waiting.Store(true)
 			req.Paste = func() <-chan string {
 				once.Do(func() {
 					ch = make(chan string, 1)
-					go r.readPaste(ch, paste, cancel)
+					go r.readPaste(ch, paste, &waiting, cancel)
 				})
 				return ch
+			}
+			req.OnBadPaste = func(err error) {
+				waiting.Store(true)
+				msg, advice := describe(err, p.Name)
+				fmt.Fprintf(r.stderr, "%s\n%s\nPaste the address again and press Enter:\n", sentence(msg), sentence(advice))
 			}
 		}
 	}
@@ -130,18 +139,23 @@ func (r *runner) showAuthURL(p oauth.Profile, u string, noBrowser, paste bool) {
 	}
 }
 
-// readPaste delivers the first non-empty line from stdin. When stdin ends
-// first, a paste-mode connect can never finish, so it is cancelled.
-func (r *runner) readPaste(ch chan<- string, required bool, cancel context.CancelCauseFunc) {
+// readPaste delivers each non-empty line from stdin (a bad paste can be
+// followed by another). When stdin ends first, a paste-mode connect can
+// never finish, so it is cancelled.
+func (r *runner) readPaste(ch chan<- string, required bool, waiting *atomic.Bool, cancel context.CancelCauseFunc) {
 	in := r.lines()
 	for {
 		s, err := in.line()
 		if s = strings.TrimSpace(s); s != "" {
+			waiting.Store(false)
 			ch <- s
-			return
+			continue
 		}
 		if err != nil {
-			if required {
+			// Input ended: fatal only while no usable paste is in hand (the
+			// last one may still be checked; a bad one sets waiting again).
+			time.Sleep(200 * time.Millisecond)
+			if required && waiting.Load() {
 				cancel(&cliError{code: ExitOther, msg: "standard input ended before an address was pasted",
 					advice: "Run the command in a terminal and paste the address the browser ends on."})
 			}

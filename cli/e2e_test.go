@@ -837,3 +837,57 @@ headers = { partnerId = "${partnerId}", X-Api-Key = "${api_key}" }
 	}
 	t.Logf("searched for %d secrets in %d texts and files (%d bytes): %d found", len(secrets), len(texts), bytes, found)
 }
+
+// TestPasteForgives: in eBay's paste flow, plain text and an address from
+// another attempt are each answered with what is wrong, and the same
+// attempt then connects with the right address: the seller does not have
+// to approve again.
+func TestPasteForgives(t *testing.T) {
+	f := newFixture(t, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := f.command(ctx, "connect", "ebay", "--no-browser")
+	stdin, _ := cmd.StdinPipe()
+	stderr, _ := cmd.StderrPipe()
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(stderr)
+	var errText strings.Builder
+	authURL := ""
+	for authURL == "" && sc.Scan() {
+		errText.WriteString(sc.Text() + "\n")
+		if strings.HasPrefix(sc.Text(), "http") {
+			authURL = sc.Text()
+		}
+	}
+	loc, err := emulator.Approve(ctx, http.DefaultClient, authURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	approvals := f.em.Stats(emulator.EBay).Approvals
+	fmt.Fprintln(stdin, "I approved it")
+	fmt.Fprintln(stdin, strings.Replace(loc, "state=", "state=other", 1))
+	fmt.Fprintln(stdin, loc)
+	rest, _ := io.ReadAll(stderr)
+	errText.Write(rest)
+	err = cmd.Wait()
+	stdin.Close()
+	text := errText.String()
+	if err != nil || strings.TrimSpace(out.String()) == "" {
+		t.Fatalf("connect after bad pastes: %v\n%s", err, text)
+	}
+	for _, want := range []string{"neither the address from the browser nor a code", "another connection attempt", "Paste the address again"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, "eBay said") || strings.Contains(text, "did not finish in time") {
+		t.Errorf("a bad paste is put on the provider or on a timeout:\n%s", text)
+	}
+	if got := f.em.Stats(emulator.EBay).Approvals; got != approvals {
+		t.Errorf("the seller had to approve again (%d approvals)", got-approvals)
+	}
+}

@@ -58,6 +58,8 @@ func kindExit(k oauth.Kind) int {
 		return ExitCredentials
 	case oauth.KindTemporary:
 		return ExitTemporary
+	case oauth.KindPaste:
+		return ExitUsage
 	default:
 		return ExitOther
 	}
@@ -83,6 +85,8 @@ func headline(oe *oauth.Error, subject string) string {
 		return fmt.Sprintf("the request for %s was cancelled", subject)
 	case oauth.KindConfig:
 		return fmt.Sprintf("the settings for %s cannot work", subject)
+	case oauth.KindPaste:
+		return "what was pasted is not the address this connection attempt waits for"
 	}
 	return fmt.Sprintf("the request for %s failed", subject)
 }
@@ -159,6 +163,10 @@ func describe(err error, subject string) (msg, advice string) {
 		return ce.msg, advice
 	}
 	var oe *oauth.Error
+	if errors.As(err, &oe) && oe.Kind == oauth.KindPaste && oe.Err != nil {
+		// The seller's paste: say what is wrong with it, nothing of the provider.
+		return oe.Err.Error(), oe.Advice
+	}
 	if errors.As(err, &oe) {
 		msg = headline(oe, subject)
 		if d := details(oe); d != "" {

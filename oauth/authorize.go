@@ -42,6 +42,10 @@ type AuthorizeConfig struct {
 	// Required for paste-mode profiles; for loopback profiles a fallback,
 	// whichever of the two comes first wins.
 	Paste <-chan string
+	// OnBadPaste, when set, is told of a paste that is not this attempt's
+	// address (a KindPaste error) and the wait goes on, so the seller can
+	// paste again; when nil such a paste ends the attempt.
+	OnBadPaste func(error)
 	// Timeout bounds the wait for consent; DefaultAuthorizeTimeout when zero.
 	Timeout time.Duration
 }
@@ -147,6 +151,10 @@ func Authorize(ctx context.Context, cfg AuthorizeConfig) (*Token, error) {
 			}
 			c, err := ParsePastedFor(p, s, state)
 			if err != nil {
+				if KindOf(err) == KindPaste && cfg.OnBadPaste != nil {
+					cfg.OnBadPaste(err)
+					continue
+				}
 				return nil, err
 			}
 			code = c

@@ -141,7 +141,7 @@ func TestAuthorizeLoopbackRefusesBareCode(t *testing.T) {
 	paste <- "the-code-from-somewhere"
 	_, err := Authorize(context.Background(), AuthorizeConfig{Profile: p, Client: testClient(nil), Paste: paste,
 		OnAuthURL: func(string) {}, Timeout: 10 * time.Second})
-	if e, ok := AsError(err); !ok || e.Kind != KindConfig || !strings.Contains(e.Advice, "whole address") {
+	if e, ok := AsError(err); !ok || e.Kind != KindPaste || !strings.Contains(e.Advice, "whole address") {
 		t.Fatalf("got %v", err)
 	}
 	if f.count() != 0 {

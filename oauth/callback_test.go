@@ -56,15 +56,15 @@ func TestParsePasted(t *testing.T) {
 		{"?code=abc&state=st4te", "abc", ""},
 		{"code=abc&state=st4te", "abc", ""},
 		{"https://x.example/cb#code=frag&state=st4te", "frag", ""},
-		{"https://x.example/cb?code=abc&state=wrong", "", KindCancelled},
-		{"https://x.example/cb?code=abc", "", KindCancelled},
+		{"https://x.example/cb?code=abc&state=wrong", "", KindPaste},
+		{"https://x.example/cb?code=abc", "", KindPaste},
 		{"https://x.example/cb?error=access_denied&state=st4te", "", KindDenied},
-		{"https://x.example/cb?foo=bar", "", KindConfig},
+		{"https://x.example/cb?foo=bar", "", KindPaste},
 		{"v%5E1.1%23i%5E1%23f%5E0", "v^1.1#i^1#f^0", ""},
 		{"0hRoHU5BHzdaP_kFAFfclqIToj6Aw8pjrNMT1ptpZwM", "0hRoHU5BHzdaP_kFAFfclqIToj6Aw8pjrNMT1ptpZwM", ""},
-		{"", "", KindConfig},
-		{"two words", "", KindConfig},
-		{"https://x.example/cb?code=%zz&state=st4te", "", KindConfig},
+		{"", "", KindPaste},
+		{"two words", "", KindPaste},
+		{"https://x.example/cb?code=%zz&state=st4te", "", KindPaste},
 	}
 	for _, tc := range cases {
 		code, err := ParsePasted(tc.in, st)
@@ -89,21 +89,21 @@ func TestParsePastedForMode(t *testing.T) {
 		for _, in := range []string{"0hRoHU5BHzdaP_kFAFfclqIToj6Aw8pjrNMT1ptpZwM", "v%5E1.1%23i%5E1%23f%5E0"} {
 			code, err := ParsePastedFor(p, in, st)
 			e, ok := AsError(err)
-			if code != "" || !ok || e.Kind != KindConfig || !strings.Contains(e.Advice, "whole address") {
+			if code != "" || !ok || e.Kind != KindPaste || !strings.Contains(e.Advice, "whole address") {
 				t.Errorf("%s: bare code %q: code %q err %v", p.ID, in, code, err)
 			}
 		}
 		if code, err := ParsePastedFor(p, "http://127.0.0.1:53682/callback?code=abc&state=st4te", st); code != "abc" || err != nil {
 			t.Errorf("%s: address: %q %v", p.ID, code, err)
 		}
-		if _, err := ParsePastedFor(p, "http://127.0.0.1:53682/callback?code=abc&state=other", st); KindOf(err) != KindCancelled {
+		if _, err := ParsePastedFor(p, "http://127.0.0.1:53682/callback?code=abc&state=other", st); KindOf(err) != KindPaste {
 			t.Errorf("%s: wrong state: %v", p.ID, err)
 		}
 	}
 	if code, err := ParsePastedFor(paste, "0hRoHU5BHzdaP_kFAFfclqIToj6Aw8pjrNMT1ptpZwM", st); err != nil || code == "" {
 		t.Errorf("paste mode bare code: %q %v", code, err)
 	}
-	if _, err := ParsePastedFor(paste, "https://x.example/cb?code=abc&state=other", st); KindOf(err) != KindCancelled {
+	if _, err := ParsePastedFor(paste, "https://x.example/cb?code=abc&state=other", st); KindOf(err) != KindPaste {
 		t.Errorf("paste mode wrong state: %v", err)
 	}
 	if _, err := ParsePastedFor(nil, "abc", st); KindOf(err) != KindConfig {

@@ -364,7 +364,27 @@ func TestE2EAuthorizeRules(t *testing.T) {
 		return nil
 	})
 	_, err = oauth.Authorize(ctx, oauth.AuthorizeConfig{Profile: eb, Credentials: testCred[emulator.EBay], Client: e.client, Opener: pasteForged, Paste: paste, Timeout: 20 * time.Second})
-	wantKind(t, "pasted wrong state", err, oauth.KindCancelled)
+	wantKind(t, "pasted wrong state", err, oauth.KindPaste)
+
+	// With OnBadPaste the same forged paste is reported, the attempt goes
+	// on, and the real address pasted next connects.
+	var bad []error
+	paste2 := make(chan string, 3)
+	pasteBoth := oauth.URLOpenerFunc(func(u string) error {
+		loc, err := emulator.Approve(ctx, nil, u)
+		if err != nil {
+			return err
+		}
+		paste2 <- strings.Replace(loc, "state=", "state=x", 1)
+		paste2 <- "not an address at all"
+		paste2 <- loc
+		return nil
+	})
+	first, err := oauth.Authorize(ctx, oauth.AuthorizeConfig{Profile: eb, Credentials: testCred[emulator.EBay], Client: e.client, Opener: pasteBoth, Paste: paste2,
+		OnBadPaste: func(err error) { bad = append(bad, err) }, Timeout: 20 * time.Second})
+	if err != nil || first == nil || len(bad) != 2 || oauth.KindOf(bad[0]) != oauth.KindPaste || !strings.Contains(bad[0].Error(), "another connection attempt") {
+		t.Fatalf("a forgiving paste: %v, bad pastes %v", err, bad)
+	}
 
 	// The provider refuses an authorization request without PKCE: the
 	// callback carries its error.

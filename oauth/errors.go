@@ -17,6 +17,7 @@ const (
 	KindDenied      Kind = "denied"            // the seller refused consent (access_denied)
 	KindCancelled   Kind = "cancelled"         // the seller or the app gave up (closed dialog, timeout)
 	KindConfig      Kind = "config"            // a profile or setting that cannot work (missing client id, https required)
+	KindPaste       Kind = "paste"             // what the seller pasted is not this attempt's address: paste again
 )
 
 // Error is a classified failure that keeps the provider's own fields for

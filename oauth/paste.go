@@ -91,12 +91,24 @@ func pastedAddress(s, wantState string) (string, error) {
 	code, err := parseCallback(q, wantState)
 	if e, ok := AsError(err); ok {
 		e.Op = "paste"
+		if e.Code == CodeStateMismatch {
+			// The seller's paste, not the provider: an address from another
+			// attempt (or without its state).
+			pe := pasteError("that address belongs to another connection attempt (its state does not match this one's)")
+			pe.Code = CodeStateMismatch
+			pe.Advice = "Paste the address the browser ended on after approving in the tab this attempt opened."
+			if q.Get("state") == "" {
+				pe = pasteError("that address carries no state, so it cannot be checked against this connection attempt")
+				pe.Code = CodeStateMismatch
+			}
+			return "", pe
+		}
 	}
 	return code, err
 }
 
 func pasteError(msg string) *Error {
-	e := newError(KindConfig, "paste", errors.New(msg))
+	e := newError(KindPaste, "paste", errors.New(msg))
 	e.Code = "bad_paste"
 	e.Advice = "Paste the whole address shown in the browser after approving (or just the code)."
 	return e
