@@ -58,16 +58,21 @@ func pendingKey(key string) string { return key + "#pending" }
 // its note says there was one. cur is the generation the head points to.
 // Failures leave garbage, not damage: they are ignored.
 func (k *Keychain) sweepPending(c *call, key, cur string) {
+	age := k.pendingAge
+	if age <= 0 {
+		age = staleChunkWrite
+	}
+	k.sweepPendingOlder(c, key, cur, age)
+}
+
+// sweepPendingOlder is sweepPending for notes at least age old (0: any).
+func (k *Keychain) sweepPendingOlder(c *call, key, cur string, age time.Duration) {
 	raw, err := c.get(pendingKey(key))
 	if err != nil {
 		return
 	}
 	gen, at, _ := strings.Cut(raw, ":")
 	started, perr := strconv.ParseInt(at, 10, 64)
-	age := k.pendingAge
-	if age <= 0 {
-		age = staleChunkWrite
-	}
 	switch {
 	case gen == cur || gen == "" || perr != nil:
 		// A finished write that could not remove its note, or a damaged note.

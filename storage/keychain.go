@@ -115,6 +115,21 @@ func (k *Keychain) Delete(key string) error {
 	return k.run("delete", key, func(c *call) error { return k.delete(c, key) })
 }
 
+// Abandon removes what an interrupted write of key left: chunks of a write
+// that never got its head, however recent (the caller knows no write of key
+// is under way: it holds the key's account lock), and the head if there is
+// one. A missing key is not an error.
+func (k *Keychain) Abandon(key string) error {
+	return k.run("delete", key, func(c *call) error {
+		k.sweepPendingOlder(c, key, "", 0)
+		err := k.delete(c, key)
+		if errors.Is(err, ErrNotFound) {
+			return nil
+		}
+		return err
+	})
+}
+
 // Probe writes, reads back and deletes a throwaway entry, so the app can
 // say at start-up that accounts cannot be saved, and why. It returns nil or
 // a *KeychainError.

@@ -91,6 +91,11 @@ func (t *Tokens) LoadAt(id string, ts TokenState) (Loaded, error) {
 			return Loaded{Value: v, State: ts, Adopted: true}, nil
 		case errors.Is(err, ErrNotFound):
 			l.Interrupted = true
+			// A chunked write the crash cut leaves chunks under the
+			// pending generation: nothing will name them, so they go.
+			if ab, ok := t.Secrets.(interface{ Abandon(string) error }); ok {
+				_ = ab.Abandon(TokenKey(id, ts.Pending))
+			}
 			if ts, err = t.DB.SetTokenState(id, ts.Generation, 0, ts.Sync); err != nil {
 				return Loaded{}, err
 			}
