@@ -6,9 +6,11 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -32,7 +34,12 @@ func TestDesktopWindowOpens(t *testing.T) {
 	if err := app.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer func() { cancel(); app.Wait() }()
+	defer func() {
+		cancel()
+		if app.ProcessState == nil {
+			app.Wait()
+		}
+	}()
 
 	var win string
 	deadline := time.Now().Add(60 * time.Second)
@@ -70,5 +77,25 @@ func TestDesktopWindowOpens(t *testing.T) {
 	out, _ = exec.Command("xdotool", "search", "--onlyvisible", "--name", "^SellerConnect$").Output()
 	if n := len(strings.Fields(string(out))); n != 1 {
 		t.Errorf("%d SellerConnect windows after a second launch", n)
+	}
+
+	// SIGTERM (the session ending, a service manager) quits the window as
+	// its Quit does: the service closes and the process exits 0.
+	if err := app.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- app.Wait() }()
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Errorf("after SIGTERM the window exited with %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the window did not quit on SIGTERM")
+	}
+	logged, _ := os.ReadFile(filepath.Join(dir, "logs", "sellerconnect.log"))
+	if !strings.Contains(string(logged), "command=window") {
+		t.Errorf("the window's log has no start line:\n%s", logged)
 	}
 }
