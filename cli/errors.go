@@ -91,21 +91,6 @@ func headline(oe *oauth.Error, subject string) string {
 	return fmt.Sprintf("the request for %s failed", subject)
 }
 
-func defaultAdvice(k oauth.Kind) string {
-	switch k {
-	case oauth.KindReconnect:
-		return "Connect the account again with \"sellerconnect connect PROVIDER\"."
-	case oauth.KindCredentials:
-		return "Check the app's client id and secret for this provider in the desktop app's Settings."
-	case oauth.KindTemporary:
-		return "Try again later."
-	case oauth.KindProvider:
-		return "Try again later; if it persists, send \"sellerconnect report\" to support."
-	case oauth.KindConfig:
-		return "Check the provider's settings in the desktop app's Settings or its provider file."
-	}
-	return ""
-}
 
 // details lists the provider's own fields for support staff.
 func details(oe *oauth.Error) string {
@@ -163,20 +148,18 @@ func describe(err error, subject string) (msg, advice string) {
 		return ce.msg, advice
 	}
 	var oe *oauth.Error
-	if errors.As(err, &oe) && oe.Kind == oauth.KindPaste && oe.Err != nil {
-		// The seller's paste: say what is wrong with it, nothing of the provider.
-		return oe.Err.Error(), oe.Advice
-	}
 	if errors.As(err, &oe) {
+		// What happened and what to do come from the service's one
+		// vocabulary; the command line puts the account in front.
+		p := accounts.ProblemOf(err, "")
+		if p.Where == accounts.WherePaste {
+			return p.What, p.Do
+		}
 		msg = headline(oe, subject)
 		if d := details(oe); d != "" {
 			msg += " (" + d + ")"
 		}
-		advice = oe.Advice
-		if advice == "" {
-			advice = defaultAdvice(oe.Kind)
-		}
-		return msg, advice
+		return msg, p.Do
 	}
 	if m, a, ok := describeStorage(err); ok {
 		return m, a
