@@ -81,7 +81,15 @@ func (a *App) saveReport(ids ...string) {
 		if w == nil {
 			return // cancelled
 		}
-		_, werr := w.Write([]byte(text))
+		// The dialog creates the file with the usual 0644; the report is
+		// the seller's alone before anything is written to it.
+		var werr error
+		if w.URI().Scheme() == "file" {
+			werr = os.Chmod(w.URI().Path(), 0o600)
+		}
+		if werr == nil {
+			_, werr = w.Write([]byte(text))
+		}
 		cerr := w.Close()
 		if werr == nil {
 			werr = cerr
@@ -98,8 +106,10 @@ func (a *App) saveReport(ids ...string) {
 			d.SetLocation(l)
 		}
 	}
-	d.Resize(fyne.NewSize(760, 520))
+	// Fyne 2.8.1's file dialog has no window until it is shown: resizing
+	// it before Show dereferences nil.
 	d.Show()
+	d.Resize(fyne.NewSize(760, 520))
 }
 
 // reportSaved tells where the report went.
