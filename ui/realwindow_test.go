@@ -58,10 +58,12 @@ type realRun struct {
 	click bool
 	dir   string
 	winID uintptr
+	start time.Time
 
-	mu      sync.Mutex
-	presses int
-	dialogs int
+	mu       sync.Mutex
+	presses  int
+	dialogs  int
+	finished bool
 }
 
 // realChild runs a scenario when the test binary is started as a
@@ -90,14 +92,14 @@ func realChild() (int, bool) {
 	})
 	a.Start()
 	defer a.Close()
-	r := &realRun{a: a, be: backend, click: os.Getenv(realInput) == "click", dir: os.Getenv(realDir)}
+	r := &realRun{a: a, be: backend, click: os.Getenv(realInput) == "click", dir: os.Getenv(realDir), start: time.Now()}
 	fa.Lifecycle().SetOnStarted(func() {
 		go func() {
 			r.waitWindow()
 			sc.run(r)
-			r.mu.Lock()
-			fmt.Printf("done presses=%d dialogs=%d\n", r.presses, r.dialogs)
-			r.mu.Unlock()
+			if !r.finished {
+				r.finish()
+			}
 			fyne.Do(fa.Quit)
 		}()
 	})
@@ -111,7 +113,10 @@ func (r *realRun) fail(format string, args ...any) {
 	os.Exit(3)
 }
 
-func (r *realRun) logf(format string, args ...any) { fmt.Printf(format+"\n", args...) }
+// logf prints a step with the time since the child started.
+func (r *realRun) logf(format string, args ...any) {
+	fmt.Printf("%6dms "+format+"\n", append([]any{time.Since(r.start).Milliseconds()}, args...)...)
+}
 
 // waitWindow waits until the X server shows the app's window and learns
 // its X id.
@@ -201,8 +206,11 @@ func visibleWalk(o fyne.CanvasObject, tap fyne.Tappable, visit func(fyne.CanvasO
 	if o == nil || !o.Visible() {
 		return true
 	}
+	// A dialog's own tap handler (outside its content) presses nothing.
 	if t, ok := o.(fyne.Tappable); ok {
-		tap = t
+		if _, popup := o.(*widget.PopUp); !popup {
+			tap = t
+		}
 	}
 	if !visit(o, tap) {
 		return false
@@ -215,7 +223,7 @@ func visibleWalk(o fyne.CanvasObject, tap fyne.Tappable, visit func(fyne.CanvasO
 			}
 		}
 	case fyne.Widget:
-		for _, c := range test.WidgetRenderer(x).Objects() {
+		for _, c := range rendererObjects(x) {
 			if !visibleWalk(c, tap, visit) {
 				return false
 			}
@@ -458,3 +466,5 @@ func fyneErrors(stderr string) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+func rendererObjects(w fyne.Widget) []fyne.CanvasObject { return test.WidgetRenderer(w).Objects() }
