@@ -77,6 +77,9 @@ type App struct {
 	page    string // "list", "details", "settings"
 
 	hidden bool
+	// onDetails is set while an account's details are shown: their
+	// relative times ("12 s ago") are rewritten every liveEvery.
+	onDetails atomic.Bool
 	// fast is set when some row counts down its last two minutes, so the
 	// ticker wakes the UI every second; otherwise only every 30 seconds.
 	fast atomic.Bool
@@ -273,7 +276,7 @@ func (a *App) tick() {
 	const coarse = 30 * time.Second
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
-	lastFull := time.Now()
+	lastFull, lastLive := time.Now(), time.Now()
 	for {
 		select {
 		case <-a.ctx.Done():
@@ -283,12 +286,28 @@ func (a *App) tick() {
 		full := time.Since(lastFull) >= coarse
 		if full {
 			lastFull = time.Now()
-		} else if !a.fast.Load() {
+		}
+		live := a.onDetails.Load() && time.Since(lastLive) >= liveEvery
+		if live {
+			lastLive = time.Now()
+		}
+		rows := full || a.fast.Load()
+		if !rows && !live {
 			continue // nothing close: stay asleep until the coarse tick
 		}
-		a.do(func() { a.refreshCountdowns(full) })
+		a.do(func() {
+			if rows {
+				a.refreshCountdowns(full)
+			}
+			if live && !a.hidden && a.page == "details" && a.details != nil {
+				a.details.tick()
+			}
+		})
 	}
 }
+
+// liveEvery is how often the details page rewrites its relative times.
+const liveEvery = 2 * time.Second
 
 // refreshCountdowns redraws the rows whose text changes with time.
 func (a *App) refreshCountdowns(full bool) {
@@ -314,14 +333,12 @@ func (a *App) refreshCountdowns(full bool) {
 	if full || changed {
 		a.main.list.Refresh()
 	}
-	if a.page == "details" && a.details != nil && full {
-		a.details.tick()
-	}
 }
 
 // setContent swaps the window's page.
 func (a *App) setContent(page string, o fyne.CanvasObject) {
 	a.page = page
+	a.onDetails.Store(page == "details")
 	a.win.SetContent(o)
 }
 

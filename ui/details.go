@@ -1,9 +1,7 @@
 package ui
 
 import (
-	"encoding/json"
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
@@ -17,11 +15,7 @@ import (
 
 	"github.com/sellerconnect/sellerconnect/accounts"
 	"github.com/sellerconnect/sellerconnect/oauth"
-	"github.com/sellerconnect/sellerconnect/storage"
 )
-
-// maxTimeline bounds the entries drawn; the report carries them all.
-const maxTimeline = 40
 
 // detailsView is what support staff read about one account.
 type detailsView struct {
@@ -31,6 +25,8 @@ type detailsView struct {
 	content fyne.CanvasObject
 	body    *fyne.Container
 	busy    *widget.Label
+	// live holds the labels that say how long ago or how soon.
+	live *live
 }
 
 func newDetailsView(a *App, acc accounts.Account) *detailsView {
@@ -80,18 +76,23 @@ func (v *detailsView) refetch() {
 	}()
 }
 
-// tick redraws the relative times.
-func (v *detailsView) tick() { v.build() }
+// tick rewrites the words that depend on the time ("12 s ago").
+func (v *detailsView) tick() { v.live.tick(v.a.now()) }
 
 func (v *detailsView) build() {
 	acc := v.acc
 	now := v.a.now()
+	v.live = &live{}
+	when := func(t time.Time) func(time.Time) string {
+		return func(now time.Time) string { return formatWhen(t, now) }
+	}
 	mark := canvas.NewImageFromResource(markFor(acc.Provider))
 	mark.FillMode = canvas.ImageFillContain
 	mark.SetMinSize(fyne.NewSquareSize(48))
 	title := widget.NewLabelWithStyle(displayName(acc), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	title.SizeName = theme.SizeNameSubHeadingText
-	sub := widget.NewLabel(providerName(acc) + " · " + statusLine(acc, now))
+	sub := widget.NewLabel("")
+	v.live.add(sub, now, func(now time.Time) string { return providerName(acc) + " · " + statusLine(acc, now) })
 	sub.Importance = widget.LowImportance
 	head := container.NewBorder(nil, nil, container.NewCenter(mark), container.NewCenter(NewBadge(acc.Status)),
 		container.NewVBox(title, sub))
@@ -103,40 +104,40 @@ func (v *detailsView) build() {
 	if reason == "" {
 		reason = styleFor(acc.Status).word + "."
 	}
-	status := []row{{"Status", styleFor(acc.Status).word}, {"Why", reason}}
+	status := []row{{k: "Status", v: styleFor(acc.Status).word}, {k: "Why", v: reason}}
 	if acc.Action != "" {
-		status = append(status, row{"What to do", acc.Action})
+		status = append(status, row{k: "What to do", v: acc.Action})
 	}
-	objs = append(objs, section("Status", status))
+	objs = append(objs, v.section("Status", status))
 
 	// What went wrong comes next: it is what support staff look for.
 	if e := acc.LastError; e != nil {
-		rows := []row{{"When", formatWhen(e.Time, now)}, {"Kind", kindWords(e.Kind)}}
+		rows := []row{{k: "When", at: when(e.Time)}, {k: "Kind", v: kindWords(e.Kind)}}
 		if e.Op != "" {
-			rows = append(rows, row{"During", e.Op})
+			rows = append(rows, row{k: "During", v: e.Op})
 		}
 		if e.Status != 0 {
-			rows = append(rows, row{"HTTP status", fmt.Sprint(e.Status)})
+			rows = append(rows, row{k: "HTTP status", v: fmt.Sprint(e.Status)})
 		}
 		if e.Code != "" {
-			rows = append(rows, row{"error", e.Code})
+			rows = append(rows, row{k: "error", v: e.Code})
 		}
 		if e.Description != "" {
-			rows = append(rows, row{"Description", e.Description})
+			rows = append(rows, row{k: "Description", v: e.Description})
 		}
 		if e.RequestID != "" {
-			rows = append(rows, row{"Request id", e.RequestID})
+			rows = append(rows, row{k: "Request id", v: e.RequestID})
 		}
 		if e.TraceID != "" {
-			rows = append(rows, row{"Trace id", e.TraceID})
+			rows = append(rows, row{k: "Trace id", v: e.TraceID})
 		}
 		if e.Message != "" {
-			rows = append(rows, row{"Message", e.Message})
+			rows = append(rows, row{k: "Message", v: e.Message})
 		}
 		if e.Advice != "" {
-			rows = append(rows, row{"Advice", e.Advice})
+			rows = append(rows, row{k: "Advice", v: e.Advice})
 		}
-		objs = append(objs, section("Last error", rows))
+		objs = append(objs, v.section("Last error", rows))
 	}
 
 	env := acc.Environment
@@ -147,30 +148,30 @@ func (v *detailsView) build() {
 	if scopes == "" {
 		scopes = "—"
 	}
-	objs = append(objs, section("Account", []row{
-		{"Provider", providerName(acc) + " (" + acc.Provider + ")"},
-		{"Environment", env},
-		{"Name at provider", orDash(acc.DisplayName)},
-		{"Provider's account id", orDash(acc.RemoteID)},
-		{"SellerConnect id", acc.ID},
-		{"Scopes granted", scopes},
+	objs = append(objs, v.section("Account", []row{
+		{k: "Provider", v: providerName(acc) + " (" + acc.Provider + ")"},
+		{k: "Environment", v: env},
+		{k: "Name at provider", v: orDash(acc.DisplayName)},
+		{k: "Provider's account id", v: orDash(acc.RemoteID)},
+		{k: "SellerConnect id", v: acc.ID},
+		{k: "Scopes granted", v: scopes},
 	}))
 
 	tokens := []row{
-		{"Access token expires", formatWhen(acc.AccessExpiry, now)},
-		{"Reconnect by", reconnectBy(acc, now)},
-		{"Last refresh", formatWhen(acc.LastRefresh, now)},
-		{"Next refresh", formatWhen(acc.NextRefresh, now)},
+		{k: "Access token expires", at: when(acc.AccessExpiry)},
+		{k: "Reconnect by", at: func(now time.Time) string { return reconnectBy(acc, now) }},
+		{k: "Last refresh", at: when(acc.LastRefresh)},
+		{k: "Next refresh", at: when(acc.NextRefresh)},
 	}
 	if !acc.NextRetry.IsZero() {
-		tokens = append(tokens, row{"Next retry", formatWhen(acc.NextRetry, now)})
+		tokens = append(tokens, row{k: "Next retry", at: when(acc.NextRetry)})
 	}
-	objs = append(objs, section("Tokens", tokens))
+	objs = append(objs, v.section("Tokens", tokens))
 
 	if acc.LastError == nil {
-		objs = append(objs, section("Last error", []row{{"", "None recorded."}}))
+		objs = append(objs, v.section("Last error", []row{{k: "", v: "None recorded."}}))
 	}
-	objs = append(objs, timelineSection(acc.Timeline))
+	objs = append(objs, timelineSection(acc.Timeline, now, v.live))
 	v.body.Objects = objs
 	v.body.Refresh()
 }
@@ -209,10 +210,24 @@ func kindWords(k string) string {
 	return k
 }
 
-type row struct{ k, v string }
+// row is a label and its value; at, when set, gives the value for a
+// moment, and the value stays current while shown.
+type row struct {
+	k, v string
+	at   func(now time.Time) string
+}
 
 // section is a titled block of label/value rows, selectable for copying.
 func section(title string, rows []row) fyne.CanvasObject {
+	return liveSection(title, rows, nil, time.Now())
+}
+
+// section is a titled block whose time-dependent rows stay current.
+func (v *detailsView) section(title string, rows []row) fyne.CanvasObject {
+	return liveSection(title, rows, v.live, v.a.now())
+}
+
+func liveSection(title string, rows []row, set *live, now time.Time) fyne.CanvasObject {
 	h := widget.NewLabelWithStyle(title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	h.Importance = widget.HighImportance
 	form := container.New(layout.NewFormLayout())
@@ -220,85 +235,15 @@ func section(title string, rows []row) fyne.CanvasObject {
 		k := widget.NewLabel(r.k)
 		k.Importance = widget.LowImportance
 		val := widget.NewLabel(r.v)
+		if r.at != nil {
+			set.add(val, now, r.at)
+		}
 		val.Wrapping = fyne.TextWrapWord
 		val.Selectable = true
 		form.Add(k)
 		form.Add(val)
 	}
 	return container.NewVBox(h, form)
-}
-
-// timelineSection lists the newest entries first, with the exchange details
-// support staff look for (method, address, status, latency).
-func timelineSection(entries []storage.TimelineEntry) fyne.CanvasObject {
-	h := widget.NewLabelWithStyle("Timeline", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	h.Importance = widget.HighImportance
-	box := container.NewVBox(h)
-	if len(entries) == 0 {
-		box.Add(widget.NewLabel("Nothing recorded yet."))
-		return box
-	}
-	n := 0
-	for i := len(entries) - 1; i >= 0 && n < maxTimeline; i-- {
-		e := entries[i]
-		n++
-		when := widget.NewLabel(e.Time.Local().Format("2 Jan 15:04:05"))
-		when.Importance = widget.LowImportance
-		kind := widget.NewLabelWithStyle(e.Kind, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
-		summary := widget.NewLabel(e.Summary)
-		summary.Wrapping = fyne.TextWrapWord
-		summary.Selectable = true
-		lines := container.NewVBox(summary)
-		if d := detailLine(e.Detail); d != "" {
-			dl := widget.NewLabelWithStyle(d, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
-			dl.Wrapping = fyne.TextWrapBreak
-			dl.Selectable = true
-			dl.SizeName = theme.SizeNameCaptionText
-			lines.Add(dl)
-		}
-		box.Add(container.NewBorder(nil, nil, container.NewHBox(when, kind), nil, lines))
-	}
-	if len(entries) > maxTimeline {
-		more := widget.NewLabel(fmt.Sprintf("%d older entries are in the report.", len(entries)-maxTimeline))
-		more.Importance = widget.LowImportance
-		box.Add(more)
-	}
-	return box
-}
-
-// detailLine condenses an entry's detail: the usual exchange fields first,
-// then the rest as JSON. Values are already redacted by the service.
-func detailLine(d map[string]any) string {
-	if len(d) == 0 {
-		return ""
-	}
-	var parts []string
-	used := map[string]bool{}
-	for _, k := range []string{"method", "url", "status", "latency", "error", "code", "description", "request_id", "trace_id"} {
-		if v, ok := d[k]; ok && fmt.Sprint(v) != "" {
-			parts = append(parts, fmt.Sprint(v))
-			used[k] = true
-		}
-	}
-	var rest []string
-	for k := range d {
-		if !used[k] {
-			rest = append(rest, k)
-		}
-	}
-	sort.Strings(rest)
-	for _, k := range rest {
-		b, err := json.Marshal(d[k])
-		if err != nil {
-			continue
-		}
-		s := string(b)
-		if len(s) > 300 {
-			s = s[:300] + "…"
-		}
-		parts = append(parts, k+"="+s)
-	}
-	return strings.Join(parts, " ")
 }
 
 func orDash(s string) string {

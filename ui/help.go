@@ -36,9 +36,9 @@ func (a *App) showAbout() {
 		"your system keychain and renews them in the background. Other software gets a valid token with " +
 		"\"sellerconnect token ACCOUNT\".")
 	info := section("This copy", []row{
-		{"Version", version},
-		{"System", runtime.GOOS + "/" + runtime.GOARCH},
-		{"Data folder", data},
+		{k: "Version", v: version},
+		{k: "System", v: runtime.GOOS + "/" + runtime.GOARCH},
+		{k: "Data folder", v: data},
 	})
 	help := wrapLabel("When something goes wrong, open the account, read \"What to do\", and if support asks, " +
 		"use Save report: it holds no password or token, only their first and last characters.")
