@@ -24,25 +24,51 @@ type detailsView struct {
 	acc     accounts.Account
 	content fyne.CanvasObject
 	body    *fyne.Container
-	busy    *widget.Label
+	// Each action answers beside its button.
+	refreshNote, testNote, disconnectNote *widget.Label
 	// live holds the labels that say how long ago or how soon.
 	live *live
 }
 
+// note is the line under an action's button where it answers.
+func note() *widget.Label {
+	l := widget.NewLabel("")
+	l.Wrapping = fyne.TextWrapWord
+	l.Hide()
+	return l
+}
+
+// say shows msg under an action's button, coloured by how it went.
+func say(l *widget.Label, msg string, imp widget.Importance) {
+	l.Importance = imp
+	l.SetText(msg)
+	if msg == "" {
+		l.Hide()
+	} else {
+		l.Show()
+	}
+}
+
 func newDetailsView(a *App, acc accounts.Account) *detailsView {
-	v := &detailsView{a: a, id: acc.ID, acc: acc}
+	v := &detailsView{a: a, id: acc.ID, acc: acc, refreshNote: note(), testNote: note(), disconnectNote: note()}
 	back := widget.NewButtonWithIcon("Accounts", theme.NavigateBackIcon(), a.showList)
 	refresh := widget.NewButtonWithIcon("Refresh now", theme.ViewRefreshIcon(), v.refreshNow)
-	test := widget.NewButtonWithIcon("Test connection", theme.ConfirmIcon(), v.test)
+	test := widget.NewButtonWithIcon("Test connection", theme.MediaPlayIcon(), v.test)
 	reconnect := widget.NewButtonWithIcon("Reconnect", theme.LoginIcon(), func() { a.startConnectID(acc.Provider, acc.ID) })
 	disconnect := widget.NewButtonWithIcon("Disconnect…", theme.DeleteIcon(), v.disconnect)
 	disconnect.Importance = widget.DangerImportance
 	copyReport := widget.NewButtonWithIcon("Copy report", theme.ContentCopyIcon(), func() { a.copyReport(v.id) })
 	saveReport := widget.NewButtonWithIcon("Save report…", theme.DocumentSaveIcon(), func() { a.saveReport(v.id) })
-	v.busy = widget.NewLabel("")
-	v.busy.Importance = widget.LowImportance
-	top := container.NewHBox(back, layout.NewSpacer(), v.busy)
-	actions := container.NewGridWithColumns(3, refresh, test, reconnect, disconnect, copyReport, saveReport)
+	top := container.NewHBox(back)
+	cell := func(b *widget.Button, n *widget.Label) fyne.CanvasObject {
+		if n == nil {
+			return container.NewVBox(b)
+		}
+		return container.NewVBox(b, n)
+	}
+	actions := container.NewGridWithColumns(3,
+		cell(refresh, v.refreshNote), cell(test, v.testNote), cell(reconnect, nil),
+		cell(disconnect, v.disconnectNote), cell(copyReport, nil), cell(saveReport, nil))
 	v.body = container.NewVBox()
 	v.build()
 	v.content = container.NewBorder(container.NewVBox(top, widget.NewSeparator()),
@@ -110,7 +136,10 @@ func (v *detailsView) build() {
 	}
 	objs = append(objs, v.section("Status", status))
 
-	// What went wrong comes next: it is what support staff look for.
+	// What went wrong comes next while it still stands: it is what
+	// support staff look for. Once the account has worked since (after a
+	// reconnect, say), it moves down among the history.
+	var lastErr fyne.CanvasObject
 	if e := acc.LastError; e != nil {
 		rows := []row{{k: "When", at: when(e.Time)}, {k: "Kind", v: kindWords(e.Kind)}}
 		if e.Op != "" {
@@ -120,7 +149,7 @@ func (v *detailsView) build() {
 			rows = append(rows, row{k: "HTTP status", v: fmt.Sprint(e.Status)})
 		}
 		if e.Code != "" {
-			rows = append(rows, row{k: "error", v: e.Code})
+			rows = append(rows, row{k: "Error code", v: e.Code})
 		}
 		if e.Description != "" {
 			rows = append(rows, row{k: "Description", v: e.Description})
@@ -137,7 +166,11 @@ func (v *detailsView) build() {
 		if e.Advice != "" {
 			rows = append(rows, row{k: "Advice", v: e.Advice})
 		}
-		objs = append(objs, v.section("Last error", rows))
+		if errorStands(acc) {
+			objs = append(objs, v.section("Last error", rows))
+		} else {
+			lastErr = v.section("Earlier error (the account has worked since)", rows)
+		}
 	}
 
 	env := acc.Environment
@@ -168,12 +201,29 @@ func (v *detailsView) build() {
 	}
 	objs = append(objs, v.section("Tokens", tokens))
 
-	if acc.LastError == nil {
+	switch {
+	case lastErr != nil:
+		objs = append(objs, lastErr)
+	case acc.LastError == nil:
 		objs = append(objs, v.section("Last error", []row{{k: "", v: "None recorded."}}))
 	}
 	objs = append(objs, timelineSection(acc.Timeline, now, v.live))
 	v.body.Objects = objs
 	v.body.Refresh()
+}
+
+// errorStands reports whether the account's last error still describes
+// it: not once it is connected again or a refresh succeeded after it.
+func errorStands(acc accounts.Account) bool {
+	e := acc.LastError
+	if e == nil {
+		return false
+	}
+	switch acc.Status {
+	case accounts.StatusConnected, accounts.StatusRefreshing, accounts.StatusExpiring:
+		return false
+	}
+	return !acc.LastRefresh.After(e.Time)
 }
 
 func reconnectBy(acc accounts.Account, now time.Time) string {
@@ -253,47 +303,44 @@ func orDash(s string) string {
 	return s
 }
 
-func (v *detailsView) setBusy(msg string) { v.busy.SetText(msg) }
-
 func (v *detailsView) refreshNow() {
 	id := v.id
-	v.setBusy("Refreshing…")
+	say(v.refreshNote, "Renewing the token…", widget.MediumImportance)
 	go func() {
 		err := v.a.be.Refresh(v.a.ctx, id)
 		v.a.do(func() {
-			v.setBusy("")
 			if err != nil {
-				v.a.showActionError("Refresh failed", v.acc, err)
+				o := describe(err, providerName(v.acc))
+				say(v.refreshNote, "Refresh failed: "+o.What+" "+o.Do, widget.DangerImportance)
 				return
 			}
-			v.reload("Token renewed.")
+			if acc, err := v.a.be.Get(v.id); err == nil {
+				v.update(acc)
+			}
+			say(v.refreshNote, "✓ Token renewed "+clockTime(v.a.now())+".", widget.SuccessImportance)
 		})
 	}()
 }
 
 func (v *detailsView) test() {
 	id := v.id
-	v.setBusy("Testing…")
+	say(v.testNote, "Testing…", widget.MediumImportance)
 	go func() {
 		acc, err := v.a.be.Test(v.a.ctx, id)
 		v.a.do(func() {
-			v.setBusy("")
 			if err != nil {
-				v.a.showActionError("The test call failed", v.acc, err)
+				o := describe(err, providerName(v.acc))
+				say(v.testNote, "Test failed: "+o.What+" "+o.Do, widget.DangerImportance)
 				return
 			}
 			v.update(acc)
-			v.setBusy("Test passed: signed in as " + displayName(acc) + ".")
+			say(v.testNote, "✓ Test passed "+clockTime(v.a.now())+": signed in as "+displayName(acc)+".", widget.SuccessImportance)
 		})
 	}()
 }
 
-func (v *detailsView) reload(msg string) {
-	if acc, err := v.a.be.Get(v.id); err == nil {
-		v.update(acc)
-	}
-	v.setBusy(msg)
-}
+// clockTime is "at 10:04:05", for an action's answer.
+func clockTime(t time.Time) string { return "at " + t.Local().Format("15:04:05") }
 
 // disconnect says before acting whether the provider revokes the tokens or
 // the seller must revoke access on the provider's site.
@@ -316,17 +363,19 @@ func (v *detailsView) disconnect() {
 	}
 	text := widget.NewLabel(msg)
 	text.Wrapping = fyne.TextWrapWord
-	d := dialog.NewCustomConfirm("Disconnect "+displayName(acc)+"?", "Disconnect", "Keep", text, func(yes bool) {
-		if !yes {
-			return
-		}
-		v.setBusy("Disconnecting…")
+	// The dangerous choice looks dangerous; keeping the account is the
+	// plain way out.
+	d := dialog.NewCustomWithoutButtons("Disconnect "+displayName(acc)+"?", text, v.a.win)
+	keep := widget.NewButton("Keep", d.Hide)
+	yes := widget.NewButtonWithIcon("Disconnect", theme.DeleteIcon(), func() {
+		d.Hide()
+		say(v.disconnectNote, "Disconnecting…", widget.MediumImportance)
 		go func() {
 			res, err := v.a.be.Disconnect(v.a.ctx, acc.ID)
 			v.a.do(func() {
-				v.setBusy("")
 				if err != nil {
-					v.a.showActionError("Disconnect failed", acc, err)
+					o := describe(err, providerName(acc))
+					say(v.disconnectNote, "Disconnect failed: "+o.What+" "+o.Do, widget.DangerImportance)
 					return
 				}
 				v.a.remove(acc.ID)
@@ -334,7 +383,9 @@ func (v *detailsView) disconnect() {
 				v.a.showDisconnected(acc, res)
 			})
 		}()
-	}, v.a.win)
+	})
+	yes.Importance = widget.DangerImportance
+	d.SetButtons([]fyne.CanvasObject{keep, yes})
 	d.Resize(fyne.NewSize(540, d.MinSize().Height))
 	d.Show()
 }
@@ -352,19 +403,6 @@ func (a *App) showDisconnected(acc accounts.Account, res accounts.DisconnectResu
 	text := widget.NewLabel(msg)
 	text.Wrapping = fyne.TextWrapWord
 	d := dialog.NewCustom("Account disconnected", "Close", text, a.win)
-	d.Resize(fyne.NewSize(520, d.MinSize().Height))
-	d.Show()
-}
-
-// showActionError reports a failed action on an account in words.
-func (a *App) showActionError(title string, acc accounts.Account, err error) {
-	o := describe(err, providerName(acc))
-	what := widget.NewLabel(o.What)
-	what.Wrapping = fyne.TextWrapWord
-	todo := widget.NewLabel("What to do: " + o.Do)
-	todo.Wrapping = fyne.TextWrapWord
-	todo.TextStyle.Bold = true
-	d := dialog.NewCustom(title, "Close", container.NewVBox(what, todo), a.win)
 	d.Resize(fyne.NewSize(520, d.MinSize().Height))
 	d.Show()
 }

@@ -8,8 +8,10 @@ import (
 	"io"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -34,6 +36,7 @@ import (
 
 func init() {
 	realScenarios["walk"] = realScenario{backend: func() Backend { return newWalkBackend(fixture.WithStates()) }, run: walkScenario}
+	realScenarios["front"] = realScenario{backend: func() Backend { return newWalkBackend(fixture.WithStates()) }, run: frontScenario}
 	realScenarios["walk-empty"] = realScenario{backend: func() Backend { return newWalkBackend(fixture.New()) }, run: walkEmptyScenario}
 }
 
@@ -41,9 +44,16 @@ func init() {
 // does in the window: an address pasted (approved, or declined when it
 // holds error=access_denied), a sign-in, or Cancel; and a refresh and test
 // that fail for accounts needing a reconnect.
-type walkBackend struct{ *fixture.Backend }
+type walkBackend struct {
+	*fixture.Backend
+	// approve ends a browser connect as approved, as the browser's
+	// redirect to the loopback receiver would.
+	approve chan struct{}
+}
 
-func newWalkBackend(b *fixture.Backend) *walkBackend { return &walkBackend{b} }
+func newWalkBackend(b *fixture.Backend) *walkBackend {
+	return &walkBackend{Backend: b, approve: make(chan struct{}, 1)}
+}
 
 func (b *walkBackend) Connect(ctx context.Context, req accounts.ConnectRequest) (accounts.Account, error) {
 	if req.Email != "" {
@@ -59,6 +69,8 @@ func (b *walkBackend) Connect(ctx context.Context, req accounts.ConnectRequest) 
 	select {
 	case <-ctx.Done():
 		return accounts.Account{}, &oauth.Error{Kind: oauth.KindCancelled, Op: "authorize", Err: ctx.Err()}
+	case <-b.approve:
+		return b.connected(req), nil
 	case v := <-paste:
 		if strings.Contains(v, "error=access_denied") {
 			return accounts.Account{}, &oauth.Error{Kind: oauth.KindDenied, Op: "callback", Code: "access_denied"}
@@ -324,7 +336,7 @@ func (r *realRun) showsButton(text string) bool {
 
 // The credentials form's confirm button, from the picker and from Settings.
 const (
-	credentialsSave     = "Save"
+	credentialsSave     = "Save and connect"
 	credentialsSaveOnly = "Save"
 )
 
@@ -463,11 +475,9 @@ func walkScenario(r *realRun) {
 	r.press("testuser_shopkeeper")
 	r.expect("invalid_grant")
 	r.press("Refresh now")
-	r.dialog("Refresh failed")
-	r.press("Close")
+	r.expect("Refresh failed")
 	r.press("Test connection")
-	r.dialog("The test call failed")
-	r.press("Close")
+	r.expect("Test failed")
 	r.press("Reconnect")
 	r.browserFlow(approved)
 	r.dialog("eBay (sandbox) account reconnected")
@@ -565,4 +575,46 @@ func TestRealWindowWalkthrough(t *testing.T) {
 	if err != nil || !strings.Contains(string(data), filepath.Join(res.dir, "providers")) {
 		t.Errorf("Open folder did not open the providers folder (xdg-open got %q, %v)", data, err)
 	}
+}
+
+// frontScenario: while the seller approves in the browser the window is
+// out of sight (here unmapped, as when minimised); when the connect ends
+// it comes back by itself, with the result, and takes the input focus.
+func frontScenario(r *realRun) {
+	r.expect("8 accounts")
+	r.press("Connect account")
+	r.dialog("Connect an account")
+	r.pressNear("Demo marketplace", "Connect")
+	r.dialog("Approve SellerConnect in your browser")
+	r.ui(r.a.win.Hide)
+	r.waitShown(false)
+	r.logf("window hidden; the browser approves")
+	r.be.(*walkBackend).approve <- struct{}{}
+	r.waitShown(true)
+	r.expect("Demo marketplace account connected")
+	out, err := exec.Command("xdotool", "getwindowfocus").Output()
+	if err != nil {
+		r.fail("xdotool getwindowfocus: %v", err)
+	}
+	if id, _ := strconv.ParseUint(strings.TrimSpace(string(out)), 10, 64); uintptr(id) != r.winID {
+		r.fail("the window came back without the focus (focus on %s)", strings.TrimSpace(string(out)))
+	}
+	r.logf("window back in front with the focus")
+	r.press("Done")
+}
+
+// waitShown waits until the window is mapped (or unmapped).
+func (r *realRun) waitShown(shown bool) {
+	deadline := time.Now().Add(10 * time.Second)
+	for r.windowShown() != shown {
+		if time.Now().After(deadline) {
+			r.fail("the window's shown state did not become %v", shown)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func TestRealWindowFrontAfterConnect(t *testing.T) {
+	res := runReal(t, "front", "tap")
+	t.Logf("connect ended with the window hidden: it came back with the focus (%d presses)", res.presses)
 }

@@ -96,7 +96,7 @@ func (v *settingsView) providerRow(p accounts.ProviderInfo) fyne.CanvasObject {
 		state.Importance = widget.WarningImportance
 	}
 	edit := widget.NewButtonWithIcon("Edit…", theme.DocumentCreateIcon(), func() {
-		v.a.showCredentialsForm(p, v.a.showSettings)
+		v.a.showCredentialsForm(p, "Save", v.a.showSettings)
 	})
 	return container.NewBorder(nil, nil, container.NewCenter(mark), edit,
 		container.NewHBox(name, layout.NewSpacer(), state))

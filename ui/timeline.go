@@ -114,7 +114,7 @@ func timelineEntry(e storage.TimelineEntry, now time.Time, set *live) fyne.Canva
 	at := e.Time
 	when := widget.NewLabel(at.Local().Format("2 Jan 15:04:05"))
 	when.Importance = widget.LowImportance
-	kind := widget.NewLabelWithStyle(e.Kind, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
+	kind := widget.NewLabelWithStyle(capitalise(e.Kind), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	summary := widget.NewLabel(readable(e.Summary, maxShownValue))
 	summary.Wrapping = fyne.TextWrapWord
 	summary.Selectable = true
@@ -185,7 +185,7 @@ func detailRows(d map[string]any, summary string) []row {
 		rows = append(rows, row{k: "Answer", v: answer})
 	}
 	for _, f := range []struct{ key, label string }{
-		{"error", "Error"}, {"code", "error"}, {"description", "Description"},
+		{"error", "Error"}, {"code", "Error code"}, {"description", "Description"},
 		{"request_id", "Request id"}, {"trace_id", "Trace id"}, {"retry_after", "Retry after"}, {"advice", "Advice"},
 	} {
 		if v := text(f.key); v != "" {
@@ -210,7 +210,7 @@ func detailRows(d map[string]any, summary string) []row {
 	}
 	sort.Strings(rest)
 	for _, k := range rest {
-		rows = append(rows, row{k: strings.ReplaceAll(k, "_", " "), v: readable(valueText(d[k]), maxShownValue)})
+		rows = append(rows, row{k: capitalise(strings.ReplaceAll(k, "_", " ")), v: readable(valueText(d[k]), maxShownValue)})
 	}
 	return rows
 }
@@ -357,4 +357,13 @@ func readable(s string, max int) string {
 		n++
 	}
 	return s
+}
+
+// capitalise puts the first letter in upper case ("status" → "Status").
+func capitalise(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	if n == 0 {
+		return s
+	}
+	return strings.ToUpper(string(r)) + s[n:]
 }

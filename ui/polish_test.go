@@ -1,0 +1,194 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/sellerconnect/sellerconnect/accounts"
+	"github.com/sellerconnect/sellerconnect/oauth"
+	"github.com/sellerconnect/sellerconnect/ui/internal/fixture"
+)
+
+// label finds a visible label whose text contains s.
+func label(c fyne.Canvas, s string) *widget.Label {
+	var found *widget.Label
+	for _, r := range everything(c) {
+		visibleWalk(r, nil, func(o fyne.CanvasObject, _ fyne.Tappable) bool {
+			if l, ok := o.(*widget.Label); ok && strings.Contains(l.Text, s) {
+				found = l
+			}
+			return found == nil
+		})
+	}
+	return found
+}
+
+// Refresh now and Test connection answer under their own buttons, in
+// colour, without a dialog and without the old grey corner text.
+func TestActionsAnswerBesideTheirButton(t *testing.T) {
+	a := newTestApp(t, newWalkBackend(fixture.WithStates()))
+	c := a.win.Canvas()
+	for _, tc := range []struct {
+		account, button, says string
+		imp                   widget.Importance
+	}{
+		{"depop-3f9a2c", "Refresh now", "Token renewed", widget.SuccessImportance},
+		{"depop-3f9a2c", "Test connection", "Test passed", widget.SuccessImportance},
+		{"ebay-sandbox-5d20e1", "Refresh now", "Refresh failed", widget.DangerImportance},
+		{"ebay-sandbox-5d20e1", "Test connection", "Test failed", widget.DangerImportance},
+	} {
+		a.showDetails(tc.account)
+		btn := button(t, c, tc.button)
+		test.Tap(btn)
+		pump(t, a, func() bool { return label(c, tc.says) != nil })
+		l := label(c, tc.says)
+		if l.Importance != tc.imp {
+			t.Errorf("%s on %s: %q in importance %v, want %v", tc.button, tc.account, l.Text, l.Importance, tc.imp)
+		}
+		if len(c.Overlays().List()) != 0 {
+			t.Errorf("%s on %s opened a dialog", tc.button, tc.account)
+		}
+		// Beside the button: in the same cell, right under it.
+		cell := a.details.content.(*fyne.Container)
+		found := false
+		walk(cell, func(o fyne.CanvasObject) bool {
+			if box, ok := o.(*fyne.Container); ok && len(box.Objects) == 2 && box.Objects[0] == btn && box.Objects[1] == l {
+				found = true
+			}
+			return !found
+		})
+		if !found {
+			t.Errorf("%s on %s: the answer is not under its button", tc.button, tc.account)
+		}
+	}
+}
+
+func TestDialogButtonsSayWhatTheyDo(t *testing.T) {
+	a := newTestApp(t, fixture.WithStates())
+	c := a.win.Canvas()
+	p, _ := a.provider("demo")
+	a.showConnectResult(p, "", fixture.States()[0], nil)
+	if done := button(t, c, "Done"); done.Icon == theme.CancelIcon() || done.Icon != theme.ConfirmIcon() {
+		t.Error("Done does not carry ✓")
+	}
+	if show := button(t, c, "Show details"); show.Icon == theme.ConfirmIcon() {
+		t.Error("Show details carries ✓")
+	}
+	a.closeDialogs()
+	a.showConnectResult(p, "", accounts.Account{}, &oauth.Error{Kind: oauth.KindDenied, Op: "callback", Code: "access_denied"})
+	if cl := button(t, c, "Close"); cl.Icon == theme.ConfirmIcon() {
+		t.Error("Close carries ✓")
+	}
+	a.closeDialogs()
+
+	a.showDetails("depop-3f9a2c")
+	test.Tap(button(t, c, "Disconnect…"))
+	if d := button(t, c, "Disconnect"); d.Importance != widget.DangerImportance {
+		t.Errorf("the confirmation's Disconnect has importance %v, want danger", d.Importance)
+	}
+	if k := button(t, c, "Keep"); k.Importance == widget.HighImportance || k.Importance == widget.DangerImportance {
+		t.Error("Keep looks like the main or the dangerous action")
+	}
+}
+
+// After a reconnect the old error leaves the top of the details for the
+// history below the tokens; while it stands it is right under Status.
+func TestLastErrorMovesDownOnceMended(t *testing.T) {
+	be := fixture.WithStates()
+	a := newTestApp(t, be)
+	headings := func() []string {
+		var out []string
+		walk(a.details.body, func(o fyne.CanvasObject) bool {
+			if l, ok := o.(*widget.Label); ok && l.TextStyle.Bold && l.Importance == widget.HighImportance {
+				out = append(out, l.Text)
+			}
+			return true
+		})
+		return out
+	}
+	a.showDetails("ebay-sandbox-5d20e1")
+	if h := headings(); len(h) < 2 || h[1] != "Last error" {
+		t.Errorf("a standing error is not right under Status: %v", h)
+	}
+	acc, _ := be.Get("ebay-sandbox-5d20e1")
+	acc.Status = accounts.StatusConnected
+	acc.LastRefresh = fixture.Now
+	be.Put(acc)
+	a.showDetails("ebay-sandbox-5d20e1")
+	h := headings()
+	if h[1] == "Last error" {
+		t.Errorf("the mended error still heads the details: %v", h)
+	}
+	idx := func(s string) int {
+		for i, x := range h {
+			if strings.HasPrefix(x, s) {
+				return i
+			}
+		}
+		return -1
+	}
+	if e, tok := idx("Earlier error"), idx("Tokens"); e < 0 || e < tok {
+		t.Errorf("the earlier error is not in the history below Tokens: %v", h)
+	}
+	if !hasText(a.win.Canvas(), "Error code") || hasText(a.win.Canvas(), "Status\nerror") {
+		t.Error("labels are not capitalised")
+	}
+}
+
+func TestPickerOrder(t *testing.T) {
+	a := newTestApp(t, fixture.New())
+	names := func() []string {
+		var out []string
+		for _, p := range pickerOrder(a.be.Providers(), len(a.accounts) == 0) {
+			out = append(out, p.Profile.ID)
+		}
+		return out
+	}
+	got := names()
+	if got[0] != "demo" {
+		t.Errorf("with nothing connected the Demo is not first: %v", got)
+	}
+	seenMissing := false
+	for _, p := range pickerOrder(a.be.Providers(), true) {
+		if len(p.MissingSettings) > 0 {
+			seenMissing = true
+		} else if seenMissing {
+			t.Errorf("%s is ready but listed after providers needing credentials: %v", p.Profile.ID, got)
+		}
+	}
+	b := newTestApp(t, fixture.WithStates())
+	list := pickerOrder(b.be.Providers(), len(b.accounts) == 0)
+	if list[0].Profile.ID == "demo" {
+		t.Error("the Demo still leads once accounts are connected")
+	}
+}
+
+func TestCredentialsExplained(t *testing.T) {
+	a := newTestApp(t, fixture.New())
+	for id, where := range map[string]string{
+		"depop": "onboarding", "depop-staging": "Staging has its own pair", "ebay": "developer.ebay.com",
+		"vaultist-sandbox": "Partner ID", "smartthings": "smartthings apps:create",
+	} {
+		p, ok := a.provider(id)
+		if !ok {
+			t.Fatalf("no provider %s", id)
+		}
+		a.closeDialogs()
+		a.showCredentialsForm(p, "Save and connect", nil)
+		c := a.win.Canvas()
+		if !hasText(c, "not a seller's password") || !hasText(c, where) {
+			t.Errorf("%s: the credentials dialog does not say what they are and where to find them (%q)", id, where)
+		}
+		button(t, c, "Save and connect")
+	}
+	// From Settings the button only saves.
+	a.closeDialogs()
+	a.showSettings()
+	test.Tap(buttonNear(t, a.win.Canvas(), "SmartThings", "Edit…"))
+	button(t, a.win.Canvas(), "Save")
+}
