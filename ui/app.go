@@ -46,6 +46,9 @@ type Options struct {
 	Now func() time.Time
 	// Tray overrides the tray detection (nil: detect).
 	Tray *bool
+	// Notifications overrides whether the desktop can show notifications
+	// (nil: detect); Settings offers them only where it can.
+	Notifications *bool
 	// Stop, when it closes, quits the app as the tray's Quit would
 	// (SIGTERM, SIGINT, the session ending): the caller then closes the
 	// service, which lets refreshes in flight finish and saves.
@@ -63,6 +66,14 @@ type App struct {
 
 	prefs Prefs
 	tray  bool
+	// notify: the desktop shows notifications.
+	notify bool
+	// noted: the tray note was shown (when Prefs cannot remember it).
+	noted bool
+	// setTrayIcon changes the tray icon (nil without a tray); trayShown is
+	// the icon it shows.
+	setTrayIcon func(fyne.Resource)
+	trayShown   fyne.Resource
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -118,6 +129,13 @@ func New(fa fyne.App, be Backend, opts Options) *App {
 	} else {
 		_, isDesktop := fa.(desktop.App)
 		a.tray = isDesktop && trayAvailable()
+	}
+
+	if opts.Notifications != nil {
+		a.notify = *opts.Notifications
+	} else {
+		_, isDesktop := fa.(desktop.App)
+		a.notify = isDesktop && notificationsAvailable()
 	}
 
 	a.win = fa.NewWindow(AppName)
@@ -194,6 +212,7 @@ func (a *App) reload() {
 	}
 	a.fast.Store(fast)
 	a.main.refresh()
+	a.updateTrayIcon()
 }
 
 // apply folds one service event into the window (UI goroutine).
@@ -205,11 +224,10 @@ func (a *App) apply(ev accounts.Event) {
 			a.reload()
 			break
 		}
+		prev := a.accounts[i]
 		a.accounts[i] = ev.Account
-		// Rows never drawn need no redraw (RefreshItem refreshes the list).
-		if _, drawn := a.main.shown[ev.Account.ID]; drawn {
-			a.main.list.RefreshItem(i)
-		}
+		a.main.updated(prev, ev.Account)
+		setText(a.main.count, counts(a.accounts))
 	case accounts.EventAdded:
 		a.insert(ev.Account)
 	case accounts.EventRemoved:
@@ -219,6 +237,7 @@ func (a *App) apply(ev accounts.Event) {
 		a.fast.Store(true)
 	}
 	a.maybeNotify(ev)
+	a.updateTrayIcon()
 	if a.details != nil && a.page == "details" && a.details.id == ev.Account.ID {
 		if ev.Kind == accounts.EventRemoved {
 			a.showList()

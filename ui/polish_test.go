@@ -192,3 +192,133 @@ func TestCredentialsExplained(t *testing.T) {
 	test.Tap(buttonNear(t, a.win.Canvas(), "SmartThings", "Edit…"))
 	button(t, a.win.Canvas(), "Save")
 }
+
+func TestListOrderSearchAndFilter(t *testing.T) {
+	a := newTestApp(t, fixture.WithStates())
+	m := a.main
+	ids := func() []string {
+		var out []string
+		for _, i := range m.visible {
+			out = append(out, a.accounts[i].ID)
+		}
+		return out
+	}
+	got := ids()
+	for i, id := range got {
+		acc := a.accounts[a.index[id]]
+		if i < 3 && !needsSeller(acc.Status) {
+			t.Errorf("row %d is %s (%s): the accounts needing the seller do not come first: %v", i, id, acc.Status, got)
+		}
+	}
+	if !hasText(a.win.Canvas(), "8 accounts · 3 need you · 3 working · 2 retrying") {
+		t.Errorf("the header does not count by status: %q", m.count.Text)
+	}
+	// An account that comes to need the seller moves up.
+	acc := a.accounts[a.index["demo-7c1e2a"]]
+	acc.Status = accounts.StatusReconnect
+	a.apply(accounts.Event{Kind: accounts.EventUpdated, Account: acc})
+	if got := ids(); got[0] != "demo-7c1e2a" && got[1] != "demo-7c1e2a" && got[2] != "demo-7c1e2a" && got[3] != "demo-7c1e2a" {
+		t.Errorf("the account needing a reconnect did not move up: %v", got)
+	}
+	if !strings.Contains(m.count.Text, "4 need you") {
+		t.Errorf("the header did not follow the event: %q", m.count.Text)
+	}
+	for _, tc := range []struct {
+		search, filter string
+		want           int
+	}{
+		{"depop", filterAll, 4}, {"DEPOP vintage", filterAll, 1}, {"48213377", filterAll, 1}, {"ebay-sandbox-5d20e1", filterAll, 1},
+		{"", filterRetrying, 2}, {"", filterNeedsYou, 4}, {"vault", filterWorking, 0}, {"nothing-like-this", filterAll, 0},
+	} {
+		m.filter.SetSelected(tc.filter)
+		m.search.SetText(tc.search)
+		if len(m.visible) != tc.want {
+			t.Errorf("search %q in %q: %d shown %v, want %d", tc.search, tc.filter, len(m.visible), ids(), tc.want)
+		}
+		if tc.want == 0 && !hasText(a.win.Canvas(), "No account matches") {
+			t.Errorf("search %q in %q: no word that nothing matches", tc.search, tc.filter)
+		}
+	}
+}
+
+// The tray icon carries a red dot while any account needs the seller.
+func TestTrayIconAttention(t *testing.T) {
+	be := fixture.New()
+	a := newTestApp(t, be)
+	var icons []fyne.Resource
+	a.setTrayIcon = func(r fyne.Resource) { icons = append(icons, r) }
+	a.updateTrayIcon()
+	if len(icons) != 1 || icons[0] != trayIcon {
+		t.Fatalf("with no account the tray shows %v", icons)
+	}
+	acc := fixture.States()[0]
+	be.Put(acc)
+	a.apply(accounts.Event{Kind: accounts.EventAdded, Account: acc})
+	if len(icons) != 1 {
+		t.Errorf("a connected account changed the tray icon: %v", icons)
+	}
+	acc.Status = accounts.StatusReconnect
+	a.apply(accounts.Event{Kind: accounts.EventUpdated, Account: acc})
+	if len(icons) != 2 || icons[1] != trayAttentionIcon {
+		t.Fatalf("an account needing a reconnect did not change the icon: %v", icons)
+	}
+	if string(trayAttentionIcon.Content()) == string(trayIcon.Content()) || len(trayAttentionIcon.Content()) == 0 {
+		t.Error("the attention icon looks like the plain one")
+	}
+	acc.Status = accounts.StatusConnected
+	a.apply(accounts.Event{Kind: accounts.EventUpdated, Account: acc})
+	if len(icons) != 3 || icons[2] != trayIcon {
+		t.Errorf("the icon did not return once the account was mended: %v", icons)
+	}
+}
+
+// The first close with a tray says SellerConnect goes on there; later
+// closes just hide.
+func TestTrayNoteOnce(t *testing.T) {
+	a := newTestApp(t, fixture.WithStates())
+	c := a.win.Canvas()
+	a.closeToTray()
+	if !hasText(c, "keeps your accounts connected from the system tray") || a.hidden {
+		t.Fatal("the first close does not say the app keeps working in the tray")
+	}
+	test.Tap(button(t, c, "Got it"))
+	if !a.hidden {
+		t.Error("Got it did not put the window away")
+	}
+	a.bringForward()
+	a.closeToTray()
+	if len(c.Overlays().List()) != 0 || !a.hidden {
+		t.Error("the note came again")
+	}
+}
+
+// Without a tray the close button asks whether to quit.
+func TestNoTrayCloseAsks(t *testing.T) {
+	a := newTestApp(t, fixture.WithStates())
+	a.askQuit()
+	c := a.win.Canvas()
+	if !hasText(c, "closing the window quits SellerConnect") {
+		t.Fatal("no question before quitting")
+	}
+	test.Tap(button(t, c, "Keep open"))
+	if len(c.Overlays().List()) != 0 {
+		t.Error("Keep open did not close the question")
+	}
+}
+
+// Notifications are offered only where the desktop shows them.
+func TestNotificationsOnlyWhereShown(t *testing.T) {
+	no := false
+	a := newTestAppWith(t, fixture.WithStates(), func(o *Options) { o.Notifications = &no })
+	a.showSettings()
+	var check *widget.Check
+	walk(a.win.Canvas().Content(), func(o fyne.CanvasObject) bool {
+		if ch, ok := o.(*widget.Check); ok && strings.Contains(ch.Text, "notification") {
+			check = ch
+		}
+		return check == nil
+	})
+	if check == nil || !check.Disabled() || !hasText(a.win.Canvas(), "shows no system notifications") {
+		t.Error("notifications are offered on a desktop that cannot show them")
+	}
+}

@@ -488,10 +488,16 @@ func walkScenario(r *realRun) {
 	// the custom providers folder.
 	r.press("Settings")
 	r.expect("App credentials")
-	for _, c := range []string{"Tell me when an account needs me (system notification)", "Start in the tray, without opening this window"} {
-		r.press(c)
-		r.press(c)
-	}
+	c := "Tell me when an account needs me (system notification)"
+	r.press(c)
+	r.press(c)
+	// Without a tray the app cannot start there: the switch is off limits.
+	r.ui(func() {
+		t, ok := r.find("Start in the tray, without opening this window")
+		if d, can := t.tap.(fyne.Disableable); !ok || !can || !d.Disabled() {
+			r.fail("without a tray, Start in the tray can be switched on")
+		}
+	})
 	var names []string
 	r.ui(func() {
 		for _, p := range r.be.Providers() {
@@ -518,8 +524,14 @@ func walkScenario(r *realRun) {
 	r.press("Accounts")
 	r.expect("Connect account")
 
-	r.finish()
+	// The window's close button without a tray asks first.
 	r.closeWindow()
+	r.dialog("Quit SellerConnect?")
+	r.press("Keep open")
+	r.expectGone("Quit SellerConnect?")
+	r.closeWindow()
+	r.dialog("Quit SellerConnect?")
+	r.pressLast("Quit")
 	r.waitQuit()
 }
 
@@ -534,9 +546,27 @@ func walkEmptyScenario(r *realRun) {
 	r.expect("SellerConnect id")
 	r.press("Accounts")
 	r.expect("1 account")
-	r.finish()
 	r.closeWindow()
+	r.dialog("Quit SellerConnect?")
+	r.pressLast("Quit")
 	r.waitQuit()
+}
+
+// pressLast presses the button that ends the app: the counts are printed
+// first, and the window is expected to go.
+func (r *realRun) pressLast(text string) {
+	var t realTarget
+	var ok bool
+	r.ui(func() { t, ok = r.find(text) })
+	if !ok {
+		r.fail("no %q to press", text)
+	}
+	r.mu.Lock()
+	r.presses++
+	r.mu.Unlock()
+	r.logf("tap %s", text)
+	r.finish()
+	r.ui(func() { tapTarget(t) })
 }
 
 // finish prints the counts: the scenario has pressed everything.
