@@ -25,7 +25,7 @@ type detailsView struct {
 	content fyne.CanvasObject
 	body    *fyne.Container
 	// Each action answers beside its button.
-	refreshNote, testNote, disconnectNote *widget.Label
+	refreshNote, testNote, tokenNote, disconnectNote *widget.Label
 	// live holds the labels that say how long ago or how soon.
 	live *live
 }
@@ -50,13 +50,14 @@ func say(l *widget.Label, msg string, imp widget.Importance) {
 }
 
 func newDetailsView(a *App, acc accounts.Account) *detailsView {
-	v := &detailsView{a: a, id: acc.ID, acc: acc, refreshNote: note(), testNote: note(), disconnectNote: note()}
+	v := &detailsView{a: a, id: acc.ID, acc: acc, refreshNote: note(), testNote: note(), tokenNote: note(), disconnectNote: note()}
 	back := widget.NewButtonWithIcon("Accounts", theme.NavigateBackIcon(), a.showList)
 	refresh := widget.NewButtonWithIcon("Refresh now", theme.ViewRefreshIcon(), v.refreshNow)
 	test := widget.NewButtonWithIcon("Test connection", theme.MediaPlayIcon(), v.test)
 	reconnect := widget.NewButtonWithIcon("Reconnect", theme.LoginIcon(), func() { a.startConnectID(acc.Provider, acc.ID) })
 	disconnect := widget.NewButtonWithIcon("Disconnect…", theme.DeleteIcon(), v.disconnect)
 	disconnect.Importance = widget.DangerImportance
+	copyToken := widget.NewButtonWithIcon("Copy token", theme.ContentCopyIcon(), v.copyToken)
 	copyReport := widget.NewButtonWithIcon("Copy report", theme.ContentCopyIcon(), func() { a.copyReport(v.id) })
 	saveReport := widget.NewButtonWithIcon("Save report…", theme.DocumentSaveIcon(), func() { a.saveReport(v.id) })
 	top := container.NewHBox(back)
@@ -66,9 +67,9 @@ func newDetailsView(a *App, acc accounts.Account) *detailsView {
 		}
 		return container.NewVBox(b, n)
 	}
-	actions := container.NewGridWithColumns(3,
-		cell(refresh, v.refreshNote), cell(test, v.testNote), cell(reconnect, nil),
-		cell(disconnect, v.disconnectNote), cell(copyReport, nil), cell(saveReport, nil))
+	actions := container.NewGridWithColumns(4,
+		cell(refresh, v.refreshNote), cell(test, v.testNote), cell(copyToken, v.tokenNote), cell(reconnect, nil),
+		cell(copyReport, nil), cell(saveReport, nil), layout.NewSpacer(), cell(disconnect, v.disconnectNote))
 	v.body = container.NewVBox()
 	v.build()
 	v.content = container.NewBorder(container.NewVBox(top, widget.NewSeparator()),
@@ -335,6 +336,30 @@ func (v *detailsView) test() {
 			}
 			v.update(acc)
 			say(v.testNote, "✓ Test passed "+clockTime(v.a.now())+": signed in as "+displayName(acc)+".", widget.SuccessImportance)
+		})
+	}()
+}
+
+// copyToken puts a valid access token on the clipboard, as "sellerconnect
+// token" prints it, for pasting into another program.
+func (v *detailsView) copyToken() {
+	id := v.id
+	say(v.tokenNote, "Getting a valid token…", widget.MediumImportance)
+	go func() {
+		tok, err := v.a.be.Token(v.a.ctx, id)
+		acc, gerr := v.a.be.Get(id) // its expiry after any refresh
+		v.a.do(func() {
+			if err != nil {
+				o := describe(err, providerName(v.acc))
+				say(v.tokenNote, "No token to copy: "+o.What+" "+o.Do, widget.DangerImportance)
+				return
+			}
+			v.a.fa.Clipboard().SetContent(tok)
+			msg := "✓ Token copied " + clockTime(v.a.now())
+			if gerr == nil && acc.AccessExpiry.After(v.a.now()) {
+				msg += "; valid until " + acc.AccessExpiry.Local().Format("15:04:05")
+			}
+			say(v.tokenNote, msg+".", widget.SuccessImportance)
 		})
 	}()
 }

@@ -41,6 +41,8 @@ func TestActionsAnswerBesideTheirButton(t *testing.T) {
 		{"depop-3f9a2c", "Test connection", "Test passed", widget.SuccessImportance},
 		{"ebay-sandbox-5d20e1", "Refresh now", "Refresh failed", widget.DangerImportance},
 		{"ebay-sandbox-5d20e1", "Test connection", "Test failed", widget.DangerImportance},
+		{"depop-3f9a2c", "Copy token", "Token copied", widget.SuccessImportance},
+		{"ebay-sandbox-5d20e1", "Copy token", "No token to copy", widget.DangerImportance},
 	} {
 		a.showDetails(tc.account)
 		btn := button(t, c, tc.button)
@@ -52,6 +54,11 @@ func TestActionsAnswerBesideTheirButton(t *testing.T) {
 		}
 		if len(c.Overlays().List()) != 0 {
 			t.Errorf("%s on %s opened a dialog", tc.button, tc.account)
+		}
+		if tc.button == "Copy token" && tc.imp == widget.SuccessImportance {
+			if got := a.fa.Clipboard().Content(); got != "fixture-access-token-"+tc.account {
+				t.Errorf("the clipboard holds %q", got)
+			}
 		}
 		// Beside the button: in the same cell, right under it.
 		cell := a.details.content.(*fyne.Container)
