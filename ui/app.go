@@ -46,6 +46,9 @@ type Options struct {
 	Now func() time.Time
 	// Tray overrides the tray detection (nil: detect).
 	Tray *bool
+	// Notifications overrides whether the desktop can show notifications
+	// (nil: detect); Settings offers them only where it can.
+	Notifications *bool
 	// Stop, when it closes, quits the app as the tray's Quit would
 	// (SIGTERM, SIGINT, the session ending): the caller then closes the
 	// service, which lets refreshes in flight finish and saves.
@@ -63,6 +66,14 @@ type App struct {
 
 	prefs Prefs
 	tray  bool
+	// notify: the desktop shows notifications.
+	notify bool
+	// noted: the tray note was shown (when Prefs cannot remember it).
+	noted bool
+	// setTrayIcon changes the tray icon (nil without a tray); trayShown is
+	// the icon it shows.
+	setTrayIcon func(fyne.Resource)
+	trayShown   fyne.Resource
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -77,6 +88,9 @@ type App struct {
 	page    string // "list", "details", "settings"
 
 	hidden bool
+	// onDetails is set while an account's details are shown: their
+	// relative times ("12 s ago") are rewritten every liveEvery.
+	onDetails atomic.Bool
 	// fast is set when some row counts down its last two minutes, so the
 	// ticker wakes the UI every second; otherwise only every 30 seconds.
 	fast atomic.Bool
@@ -115,6 +129,13 @@ func New(fa fyne.App, be Backend, opts Options) *App {
 	} else {
 		_, isDesktop := fa.(desktop.App)
 		a.tray = isDesktop && trayAvailable()
+	}
+
+	if opts.Notifications != nil {
+		a.notify = *opts.Notifications
+	} else {
+		_, isDesktop := fa.(desktop.App)
+		a.notify = isDesktop && notificationsAvailable()
 	}
 
 	a.win = fa.NewWindow(AppName)
@@ -191,6 +212,7 @@ func (a *App) reload() {
 	}
 	a.fast.Store(fast)
 	a.main.refresh()
+	a.updateTrayIcon()
 }
 
 // apply folds one service event into the window (UI goroutine).
@@ -202,11 +224,10 @@ func (a *App) apply(ev accounts.Event) {
 			a.reload()
 			break
 		}
+		prev := a.accounts[i]
 		a.accounts[i] = ev.Account
-		// Rows never drawn need no redraw (RefreshItem refreshes the list).
-		if _, drawn := a.main.shown[ev.Account.ID]; drawn {
-			a.main.list.RefreshItem(i)
-		}
+		a.main.updated(prev, ev.Account)
+		setText(a.main.count, counts(a.accounts))
 	case accounts.EventAdded:
 		a.insert(ev.Account)
 	case accounts.EventRemoved:
@@ -216,6 +237,7 @@ func (a *App) apply(ev accounts.Event) {
 		a.fast.Store(true)
 	}
 	a.maybeNotify(ev)
+	a.updateTrayIcon()
 	if a.details != nil && a.page == "details" && a.details.id == ev.Account.ID {
 		if ev.Kind == accounts.EventRemoved {
 			a.showList()
@@ -273,7 +295,7 @@ func (a *App) tick() {
 	const coarse = 30 * time.Second
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
-	lastFull := time.Now()
+	lastFull, lastLive := time.Now(), time.Now()
 	for {
 		select {
 		case <-a.ctx.Done():
@@ -283,12 +305,28 @@ func (a *App) tick() {
 		full := time.Since(lastFull) >= coarse
 		if full {
 			lastFull = time.Now()
-		} else if !a.fast.Load() {
+		}
+		live := a.onDetails.Load() && time.Since(lastLive) >= liveEvery
+		if live {
+			lastLive = time.Now()
+		}
+		rows := full || a.fast.Load()
+		if !rows && !live {
 			continue // nothing close: stay asleep until the coarse tick
 		}
-		a.do(func() { a.refreshCountdowns(full) })
+		a.do(func() {
+			if rows {
+				a.refreshCountdowns(full)
+			}
+			if live && !a.hidden && a.page == "details" && a.details != nil {
+				a.details.tick()
+			}
+		})
 	}
 }
+
+// liveEvery is how often the details page rewrites its relative times.
+const liveEvery = 2 * time.Second
 
 // refreshCountdowns redraws the rows whose text changes with time.
 func (a *App) refreshCountdowns(full bool) {
@@ -314,14 +352,12 @@ func (a *App) refreshCountdowns(full bool) {
 	if full || changed {
 		a.main.list.Refresh()
 	}
-	if a.page == "details" && a.details != nil && full {
-		a.details.tick()
-	}
 }
 
 // setContent swaps the window's page.
 func (a *App) setContent(page string, o fyne.CanvasObject) {
 	a.page = page
+	a.onDetails.Store(page == "details")
 	a.win.SetContent(o)
 }
 

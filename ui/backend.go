@@ -17,6 +17,9 @@ type Backend interface {
 	Refresh(ctx context.Context, id string) error
 	RefreshAll(ctx context.Context) error
 	Test(ctx context.Context, id string) (accounts.Account, error)
+	// Token is a valid access token, refreshed first when due (what
+	// "sellerconnect token" prints).
+	Token(ctx context.Context, id string) (string, error)
 	Disconnect(ctx context.Context, id string) (accounts.DisconnectResult, error)
 	Subscribe() (events <-chan accounts.Event, cancel func())
 

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"sort"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -21,7 +22,7 @@ import (
 func (a *App) showPicker() {
 	var d dialog.Dialog
 	rows := container.NewVBox()
-	for _, p := range a.be.Providers() {
+	for _, p := range pickerOrder(a.be.Providers(), len(a.accounts) == 0) {
 		p := p
 		rows.Add(a.pickerRow(p, func() { d.Hide() }))
 		rows.Add(widget.NewSeparator())
@@ -34,6 +35,26 @@ func (a *App) showPicker() {
 	d = dialog.NewCustom("Connect an account", "Close", content, a.win)
 	d.Resize(fyne.NewSize(620, 520))
 	d.Show()
+}
+
+// pickerOrder puts the providers that can connect at once before those
+// that need app credentials first; the Demo leads while nothing is
+// connected (it needs no account anywhere) and follows the real ones after.
+func pickerOrder(list []accounts.ProviderInfo, firstTime bool) []accounts.ProviderInfo {
+	out := append([]accounts.ProviderInfo(nil), list...)
+	rank := func(p accounts.ProviderInfo) int {
+		switch {
+		case p.Profile.ID == "demo" && firstTime:
+			return 0
+		case len(p.MissingSettings) == 0 && p.Profile.ID != "demo":
+			return 1
+		case len(p.MissingSettings) == 0:
+			return 2
+		}
+		return 3
+	}
+	sort.SliceStable(out, func(i, j int) bool { return rank(out[i]) < rank(out[j]) })
+	return out
 }
 
 func (a *App) pickerRow(p accounts.ProviderInfo, closePicker func()) fyne.CanvasObject {
@@ -65,7 +86,7 @@ func (a *App) pickerRow(p accounts.ProviderInfo, closePicker func()) fyne.Canvas
 		sub.Importance = widget.LowImportance
 		btn := widget.NewButtonWithIcon("Enter app credentials…", theme.SettingsIcon(), func() {
 			closePicker()
-			a.showCredentialsForm(p, func() { a.startConnectID(p.Profile.ID, "") })
+			a.showCredentialsForm(p, "Save and connect", func() { a.startConnectID(p.Profile.ID, "") })
 		})
 		action = btn
 		text := container.New(layout.NewCustomPaddedVBoxLayout(-theme.Padding()*2), name, sub, need)
@@ -96,9 +117,10 @@ func settingLabels(p oauth.Profile, keys []string) string {
 	return strings.Join(out, ", ")
 }
 
-// showCredentialsForm asks for a provider's app credentials; secrets go to
-// the keychain through the service. then runs after a successful save.
-func (a *App) showCredentialsForm(p accounts.ProviderInfo, then func()) {
+// showCredentialsForm asks for a provider's app credentials, saying what
+// they are and where they come from; secrets go to the keychain through
+// the service. then runs after a successful save; confirm names the button.
+func (a *App) showCredentialsForm(p accounts.ProviderInfo, confirm string, then func()) {
 	entries := map[string]*widget.Entry{}
 	var items []*widget.FormItem
 	missing := map[string]bool{}
@@ -135,7 +157,10 @@ func (a *App) showCredentialsForm(p accounts.ProviderInfo, then func()) {
 		dialog.ShowInformation(p.Profile.Name, p.Profile.Name+" needs no app credentials.", a.win)
 		return
 	}
-	d := dialog.NewForm("App credentials for "+p.Profile.Name, "Save", "Cancel", items, func(ok bool) {
+	explain := wrapLabel(credentialsHelp(p.Profile))
+	explain.Importance = widget.LowImportance
+	items = append([]*widget.FormItem{widget.NewFormItem("", explain)}, items...)
+	d := dialog.NewForm("App credentials for "+p.Profile.Name, confirm, "Cancel", items, func(ok bool) {
 		if !ok {
 			return
 		}
@@ -158,8 +183,41 @@ func (a *App) showCredentialsForm(p accounts.ProviderInfo, then func()) {
 			})
 		}()
 	}, a.win)
-	d.Resize(fyne.NewSize(560, d.MinSize().Height))
+	d.Resize(fyne.NewSize(620, d.MinSize().Height))
 	d.Show()
+}
+
+// credentialsHelp says what app credentials are, who issues them and where
+// to find them for the built-in providers (see PROVIDERS.md).
+func credentialsHelp(p oauth.Profile) string {
+	name := p.Name
+	what := "App credentials are how " + name + " recognises SellerConnect as the app your company registered with it: " +
+		"they are not a seller's password, and one set serves every " + name + " account you connect. "
+	id := p.ID
+	switch {
+	case strings.HasPrefix(id, "depop"):
+		return what + "Depop issues a client ID and a client secret to partners it onboards to its Partner API; " +
+			"they come from Depop during onboarding (ask whoever looks after your company's Depop partnership). " +
+			"Staging has its own pair, separate from production."
+	case strings.HasPrefix(id, "ebay"):
+		return what + "eBay issues them in the eBay Developers Program: sign in at developer.ebay.com, open Application Keys " +
+			"and copy the App ID (Client ID) and Cert ID (Client secret) of the " + envWord(p) + " keyset. " +
+			"The RuName is on the User Tokens page of the same keyset (\"Get a Token from eBay via Your Application\")."
+	case strings.HasPrefix(id, "vaultist"):
+		return what + "Vault.ist gives each partner a numeric Partner ID with its partner agreement: ask your Vault.ist partner contact. " +
+			"Sellers then sign in with their own email and password, which SellerConnect does not keep."
+	case strings.HasPrefix(id, "smartthings"):
+		return what + "SmartThings issues a client ID and a client secret when your company registers an OAuth app, " +
+			"with the SmartThings CLI (smartthings apps:create) or in the Developer Workspace. The secret is shown only once, when the app is created."
+	}
+	return what + "They come from " + name + "'s developer or partner pages, where your company registered SellerConnect."
+}
+
+func envWord(p oauth.Profile) string {
+	if p.Environment == "sandbox" {
+		return "Sandbox"
+	}
+	return "Production"
 }
 
 // connectDemo connects to the built-in Demo marketplace.
@@ -172,7 +230,7 @@ func (a *App) startConnectID(provider, reconnect string) {
 		return
 	}
 	if len(p.MissingSettings) > 0 {
-		a.showCredentialsForm(p, func() { a.startConnectID(provider, reconnect) })
+		a.showCredentialsForm(p, "Save and connect", func() { a.startConnectID(provider, reconnect) })
 		return
 	}
 	a.startConnect(p, reconnect)
@@ -291,6 +349,8 @@ func (a *App) showBrowserFlow(p accounts.ProviderInfo, reconnect string) {
 		a.do(func() {
 			f.d.Hide()
 			if !cancelled {
+				// The seller was in the browser: come back to the front.
+				a.bringForward()
 				a.showConnectResult(p, reconnect, acc, err)
 			}
 			a.connectEnded(acc, err)
@@ -344,6 +404,7 @@ func (a *App) showSignIn(p accounts.ProviderInfo, reconnect string) {
 			a.do(func() {
 				if !cancelled() {
 					d.Hide()
+					a.bringForward()
 					a.showConnectResult(p, reconnect, acc, err)
 				}
 				a.connectEnded(acc, err)
@@ -375,11 +436,14 @@ func (a *App) showConnectResult(p accounts.ProviderInfo, reconnect string, acc a
 		cmd.Selectable = true
 		head := widget.NewLabelWithStyle("Connected as "+displayName(acc), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 		head.Importance = widget.SuccessImportance
-		d := dialog.NewCustomConfirm(title, "Show details", "Done", container.NewVBox(head, text, cmd), func(show bool) {
-			if show {
-				a.showDetails(acc.ID)
-			}
-		}, a.win)
+		d := dialog.NewCustomWithoutButtons(title, container.NewVBox(head, text, cmd), a.win)
+		details := widget.NewButtonWithIcon("Show details", theme.InfoIcon(), func() {
+			d.Hide()
+			a.showDetails(acc.ID)
+		})
+		done := widget.NewButtonWithIcon("Done", theme.ConfirmIcon(), d.Hide)
+		done.Importance = widget.HighImportance
+		d.SetButtons([]fyne.CanvasObject{details, done})
 		d.Resize(fyne.NewSize(560, d.MinSize().Height))
 		d.Show()
 		return
@@ -390,11 +454,14 @@ func (a *App) showConnectResult(p accounts.ProviderInfo, reconnect string, acc a
 	todo := widget.NewLabel("What to do: " + o.Do)
 	todo.Wrapping = fyne.TextWrapWord
 	todo.TextStyle.Bold = true
-	d := dialog.NewCustomConfirm(o.Title, "Try again", "Close", container.NewVBox(what, todo), func(again bool) {
-		if again {
-			a.startConnectID(p.Profile.ID, reconnect)
-		}
-	}, a.win)
+	d := dialog.NewCustomWithoutButtons(o.Title, container.NewVBox(what, todo), a.win)
+	closeBtn := widget.NewButton("Close", d.Hide)
+	again := widget.NewButtonWithIcon("Try again", theme.ViewRefreshIcon(), func() {
+		d.Hide()
+		a.startConnectID(p.Profile.ID, reconnect)
+	})
+	again.Importance = widget.HighImportance
+	d.SetButtons([]fyne.CanvasObject{closeBtn, again})
 	d.Resize(fyne.NewSize(560, d.MinSize().Height))
 	d.Show()
 }

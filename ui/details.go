@@ -1,9 +1,7 @@
 package ui
 
 import (
-	"encoding/json"
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
@@ -17,11 +15,7 @@ import (
 
 	"github.com/sellerconnect/sellerconnect/accounts"
 	"github.com/sellerconnect/sellerconnect/oauth"
-	"github.com/sellerconnect/sellerconnect/storage"
 )
-
-// maxTimeline bounds the entries drawn; the report carries them all.
-const maxTimeline = 40
 
 // detailsView is what support staff read about one account.
 type detailsView struct {
@@ -30,23 +24,52 @@ type detailsView struct {
 	acc     accounts.Account
 	content fyne.CanvasObject
 	body    *fyne.Container
-	busy    *widget.Label
+	// Each action answers beside its button.
+	refreshNote, testNote, tokenNote, disconnectNote *widget.Label
+	// live holds the labels that say how long ago or how soon.
+	live *live
+}
+
+// note is the line under an action's button where it answers.
+func note() *widget.Label {
+	l := widget.NewLabel("")
+	l.Wrapping = fyne.TextWrapWord
+	l.Hide()
+	return l
+}
+
+// say shows msg under an action's button, coloured by how it went.
+func say(l *widget.Label, msg string, imp widget.Importance) {
+	l.Importance = imp
+	l.SetText(msg)
+	if msg == "" {
+		l.Hide()
+	} else {
+		l.Show()
+	}
 }
 
 func newDetailsView(a *App, acc accounts.Account) *detailsView {
-	v := &detailsView{a: a, id: acc.ID, acc: acc}
+	v := &detailsView{a: a, id: acc.ID, acc: acc, refreshNote: note(), testNote: note(), tokenNote: note(), disconnectNote: note()}
 	back := widget.NewButtonWithIcon("Accounts", theme.NavigateBackIcon(), a.showList)
 	refresh := widget.NewButtonWithIcon("Refresh now", theme.ViewRefreshIcon(), v.refreshNow)
-	test := widget.NewButtonWithIcon("Test connection", theme.ConfirmIcon(), v.test)
+	test := widget.NewButtonWithIcon("Test connection", theme.MediaPlayIcon(), v.test)
 	reconnect := widget.NewButtonWithIcon("Reconnect", theme.LoginIcon(), func() { a.startConnectID(acc.Provider, acc.ID) })
 	disconnect := widget.NewButtonWithIcon("Disconnect…", theme.DeleteIcon(), v.disconnect)
 	disconnect.Importance = widget.DangerImportance
+	copyToken := widget.NewButtonWithIcon("Copy token", theme.ContentCopyIcon(), v.copyToken)
 	copyReport := widget.NewButtonWithIcon("Copy report", theme.ContentCopyIcon(), func() { a.copyReport(v.id) })
 	saveReport := widget.NewButtonWithIcon("Save report…", theme.DocumentSaveIcon(), func() { a.saveReport(v.id) })
-	v.busy = widget.NewLabel("")
-	v.busy.Importance = widget.LowImportance
-	top := container.NewHBox(back, layout.NewSpacer(), v.busy)
-	actions := container.NewGridWithColumns(3, refresh, test, reconnect, disconnect, copyReport, saveReport)
+	top := container.NewHBox(back)
+	cell := func(b *widget.Button, n *widget.Label) fyne.CanvasObject {
+		if n == nil {
+			return container.NewVBox(b)
+		}
+		return container.NewVBox(b, n)
+	}
+	actions := container.NewGridWithColumns(4,
+		cell(refresh, v.refreshNote), cell(test, v.testNote), cell(copyToken, v.tokenNote), cell(reconnect, nil),
+		cell(copyReport, nil), cell(saveReport, nil), layout.NewSpacer(), cell(disconnect, v.disconnectNote))
 	v.body = container.NewVBox()
 	v.build()
 	v.content = container.NewBorder(container.NewVBox(top, widget.NewSeparator()),
@@ -80,18 +103,23 @@ func (v *detailsView) refetch() {
 	}()
 }
 
-// tick redraws the relative times.
-func (v *detailsView) tick() { v.build() }
+// tick rewrites the words that depend on the time ("12 s ago").
+func (v *detailsView) tick() { v.live.tick(v.a.now()) }
 
 func (v *detailsView) build() {
 	acc := v.acc
 	now := v.a.now()
+	v.live = &live{}
+	when := func(t time.Time) func(time.Time) string {
+		return func(now time.Time) string { return formatWhen(t, now) }
+	}
 	mark := canvas.NewImageFromResource(markFor(acc.Provider))
 	mark.FillMode = canvas.ImageFillContain
 	mark.SetMinSize(fyne.NewSquareSize(48))
 	title := widget.NewLabelWithStyle(displayName(acc), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	title.SizeName = theme.SizeNameSubHeadingText
-	sub := widget.NewLabel(providerName(acc) + " · " + statusLine(acc, now))
+	sub := widget.NewLabel("")
+	v.live.add(sub, now, func(now time.Time) string { return providerName(acc) + " · " + statusLine(acc, now) })
 	sub.Importance = widget.LowImportance
 	head := container.NewBorder(nil, nil, container.NewCenter(mark), container.NewCenter(NewBadge(acc.Status)),
 		container.NewVBox(title, sub))
@@ -103,40 +131,47 @@ func (v *detailsView) build() {
 	if reason == "" {
 		reason = styleFor(acc.Status).word + "."
 	}
-	status := []row{{"Status", styleFor(acc.Status).word}, {"Why", reason}}
+	status := []row{{k: "Status", v: styleFor(acc.Status).word}, {k: "Why", v: reason}}
 	if acc.Action != "" {
-		status = append(status, row{"What to do", acc.Action})
+		status = append(status, row{k: "What to do", v: acc.Action})
 	}
-	objs = append(objs, section("Status", status))
+	objs = append(objs, v.section("Status", status))
 
-	// What went wrong comes next: it is what support staff look for.
+	// What went wrong comes next while it still stands: it is what
+	// support staff look for. Once the account has worked since (after a
+	// reconnect, say), it moves down among the history.
+	var lastErr fyne.CanvasObject
 	if e := acc.LastError; e != nil {
-		rows := []row{{"When", formatWhen(e.Time, now)}, {"Kind", kindWords(e.Kind)}}
+		rows := []row{{k: "When", at: when(e.Time)}, {k: "Kind", v: kindWords(e.Kind)}}
 		if e.Op != "" {
-			rows = append(rows, row{"During", e.Op})
+			rows = append(rows, row{k: "During", v: e.Op})
 		}
 		if e.Status != 0 {
-			rows = append(rows, row{"HTTP status", fmt.Sprint(e.Status)})
+			rows = append(rows, row{k: "HTTP status", v: fmt.Sprint(e.Status)})
 		}
 		if e.Code != "" {
-			rows = append(rows, row{"error", e.Code})
+			rows = append(rows, row{k: "Error code", v: e.Code})
 		}
 		if e.Description != "" {
-			rows = append(rows, row{"Description", e.Description})
+			rows = append(rows, row{k: "Description", v: e.Description})
 		}
 		if e.RequestID != "" {
-			rows = append(rows, row{"Request id", e.RequestID})
+			rows = append(rows, row{k: "Request id", v: e.RequestID})
 		}
 		if e.TraceID != "" {
-			rows = append(rows, row{"Trace id", e.TraceID})
+			rows = append(rows, row{k: "Trace id", v: e.TraceID})
 		}
 		if e.Message != "" {
-			rows = append(rows, row{"Message", e.Message})
+			rows = append(rows, row{k: "Message", v: e.Message})
 		}
 		if e.Advice != "" {
-			rows = append(rows, row{"Advice", e.Advice})
+			rows = append(rows, row{k: "Advice", v: e.Advice})
 		}
-		objs = append(objs, section("Last error", rows))
+		if errorStands(acc) {
+			objs = append(objs, v.section("Last error", rows))
+		} else {
+			lastErr = v.section("Earlier error (the account has worked since)", rows)
+		}
 	}
 
 	env := acc.Environment
@@ -147,32 +182,49 @@ func (v *detailsView) build() {
 	if scopes == "" {
 		scopes = "—"
 	}
-	objs = append(objs, section("Account", []row{
-		{"Provider", providerName(acc) + " (" + acc.Provider + ")"},
-		{"Environment", env},
-		{"Name at provider", orDash(acc.DisplayName)},
-		{"Provider's account id", orDash(acc.RemoteID)},
-		{"SellerConnect id", acc.ID},
-		{"Scopes granted", scopes},
+	objs = append(objs, v.section("Account", []row{
+		{k: "Provider", v: providerName(acc) + " (" + acc.Provider + ")"},
+		{k: "Environment", v: env},
+		{k: "Name at provider", v: orDash(acc.DisplayName)},
+		{k: "Provider's account id", v: orDash(acc.RemoteID)},
+		{k: "SellerConnect id", v: acc.ID},
+		{k: "Scopes granted", v: scopes},
 	}))
 
 	tokens := []row{
-		{"Access token expires", formatWhen(acc.AccessExpiry, now)},
-		{"Reconnect by", reconnectBy(acc, now)},
-		{"Last refresh", formatWhen(acc.LastRefresh, now)},
-		{"Next refresh", formatWhen(acc.NextRefresh, now)},
+		{k: "Access token expires", at: when(acc.AccessExpiry)},
+		{k: "Reconnect by", at: func(now time.Time) string { return reconnectBy(acc, now) }},
+		{k: "Last refresh", at: when(acc.LastRefresh)},
+		{k: "Next refresh", at: when(acc.NextRefresh)},
 	}
 	if !acc.NextRetry.IsZero() {
-		tokens = append(tokens, row{"Next retry", formatWhen(acc.NextRetry, now)})
+		tokens = append(tokens, row{k: "Next retry", at: when(acc.NextRetry)})
 	}
-	objs = append(objs, section("Tokens", tokens))
+	objs = append(objs, v.section("Tokens", tokens))
 
-	if acc.LastError == nil {
-		objs = append(objs, section("Last error", []row{{"", "None recorded."}}))
+	switch {
+	case lastErr != nil:
+		objs = append(objs, lastErr)
+	case acc.LastError == nil:
+		objs = append(objs, v.section("Last error", []row{{k: "", v: "None recorded."}}))
 	}
-	objs = append(objs, timelineSection(acc.Timeline))
+	objs = append(objs, timelineSection(acc.Timeline, now, v.live))
 	v.body.Objects = objs
 	v.body.Refresh()
+}
+
+// errorStands reports whether the account's last error still describes
+// it: not once it is connected again or a refresh succeeded after it.
+func errorStands(acc accounts.Account) bool {
+	e := acc.LastError
+	if e == nil {
+		return false
+	}
+	switch acc.Status {
+	case accounts.StatusConnected, accounts.StatusRefreshing, accounts.StatusExpiring:
+		return false
+	}
+	return !acc.LastRefresh.After(e.Time)
 }
 
 func reconnectBy(acc accounts.Account, now time.Time) string {
@@ -209,10 +261,24 @@ func kindWords(k string) string {
 	return k
 }
 
-type row struct{ k, v string }
+// row is a label and its value; at, when set, gives the value for a
+// moment, and the value stays current while shown.
+type row struct {
+	k, v string
+	at   func(now time.Time) string
+}
 
 // section is a titled block of label/value rows, selectable for copying.
 func section(title string, rows []row) fyne.CanvasObject {
+	return liveSection(title, rows, nil, time.Now())
+}
+
+// section is a titled block whose time-dependent rows stay current.
+func (v *detailsView) section(title string, rows []row) fyne.CanvasObject {
+	return liveSection(title, rows, v.live, v.a.now())
+}
+
+func liveSection(title string, rows []row, set *live, now time.Time) fyne.CanvasObject {
 	h := widget.NewLabelWithStyle(title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	h.Importance = widget.HighImportance
 	form := container.New(layout.NewFormLayout())
@@ -220,85 +286,15 @@ func section(title string, rows []row) fyne.CanvasObject {
 		k := widget.NewLabel(r.k)
 		k.Importance = widget.LowImportance
 		val := widget.NewLabel(r.v)
+		if r.at != nil {
+			set.add(val, now, r.at)
+		}
 		val.Wrapping = fyne.TextWrapWord
 		val.Selectable = true
 		form.Add(k)
 		form.Add(val)
 	}
 	return container.NewVBox(h, form)
-}
-
-// timelineSection lists the newest entries first, with the exchange details
-// support staff look for (method, address, status, latency).
-func timelineSection(entries []storage.TimelineEntry) fyne.CanvasObject {
-	h := widget.NewLabelWithStyle("Timeline", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	h.Importance = widget.HighImportance
-	box := container.NewVBox(h)
-	if len(entries) == 0 {
-		box.Add(widget.NewLabel("Nothing recorded yet."))
-		return box
-	}
-	n := 0
-	for i := len(entries) - 1; i >= 0 && n < maxTimeline; i-- {
-		e := entries[i]
-		n++
-		when := widget.NewLabel(e.Time.Local().Format("2 Jan 15:04:05"))
-		when.Importance = widget.LowImportance
-		kind := widget.NewLabelWithStyle(e.Kind, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
-		summary := widget.NewLabel(e.Summary)
-		summary.Wrapping = fyne.TextWrapWord
-		summary.Selectable = true
-		lines := container.NewVBox(summary)
-		if d := detailLine(e.Detail); d != "" {
-			dl := widget.NewLabelWithStyle(d, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
-			dl.Wrapping = fyne.TextWrapBreak
-			dl.Selectable = true
-			dl.SizeName = theme.SizeNameCaptionText
-			lines.Add(dl)
-		}
-		box.Add(container.NewBorder(nil, nil, container.NewHBox(when, kind), nil, lines))
-	}
-	if len(entries) > maxTimeline {
-		more := widget.NewLabel(fmt.Sprintf("%d older entries are in the report.", len(entries)-maxTimeline))
-		more.Importance = widget.LowImportance
-		box.Add(more)
-	}
-	return box
-}
-
-// detailLine condenses an entry's detail: the usual exchange fields first,
-// then the rest as JSON. Values are already redacted by the service.
-func detailLine(d map[string]any) string {
-	if len(d) == 0 {
-		return ""
-	}
-	var parts []string
-	used := map[string]bool{}
-	for _, k := range []string{"method", "url", "status", "latency", "error", "code", "description", "request_id", "trace_id"} {
-		if v, ok := d[k]; ok && fmt.Sprint(v) != "" {
-			parts = append(parts, fmt.Sprint(v))
-			used[k] = true
-		}
-	}
-	var rest []string
-	for k := range d {
-		if !used[k] {
-			rest = append(rest, k)
-		}
-	}
-	sort.Strings(rest)
-	for _, k := range rest {
-		b, err := json.Marshal(d[k])
-		if err != nil {
-			continue
-		}
-		s := string(b)
-		if len(s) > 300 {
-			s = s[:300] + "…"
-		}
-		parts = append(parts, k+"="+s)
-	}
-	return strings.Join(parts, " ")
 }
 
 func orDash(s string) string {
@@ -308,47 +304,68 @@ func orDash(s string) string {
 	return s
 }
 
-func (v *detailsView) setBusy(msg string) { v.busy.SetText(msg) }
-
 func (v *detailsView) refreshNow() {
 	id := v.id
-	v.setBusy("Refreshing…")
+	say(v.refreshNote, "Renewing the token…", widget.MediumImportance)
 	go func() {
 		err := v.a.be.Refresh(v.a.ctx, id)
 		v.a.do(func() {
-			v.setBusy("")
 			if err != nil {
-				v.a.showActionError("Refresh failed", v.acc, err)
+				o := describe(err, providerName(v.acc))
+				say(v.refreshNote, "Refresh failed: "+o.What+" "+o.Do, widget.DangerImportance)
 				return
 			}
-			v.reload("Token renewed.")
+			if acc, err := v.a.be.Get(v.id); err == nil {
+				v.update(acc)
+			}
+			say(v.refreshNote, "✓ Token renewed "+clockTime(v.a.now())+".", widget.SuccessImportance)
 		})
 	}()
 }
 
 func (v *detailsView) test() {
 	id := v.id
-	v.setBusy("Testing…")
+	say(v.testNote, "Testing…", widget.MediumImportance)
 	go func() {
 		acc, err := v.a.be.Test(v.a.ctx, id)
 		v.a.do(func() {
-			v.setBusy("")
 			if err != nil {
-				v.a.showActionError("The test call failed", v.acc, err)
+				o := describe(err, providerName(v.acc))
+				say(v.testNote, "Test failed: "+o.What+" "+o.Do, widget.DangerImportance)
 				return
 			}
 			v.update(acc)
-			v.setBusy("Test passed: signed in as " + displayName(acc) + ".")
+			say(v.testNote, "✓ Test passed "+clockTime(v.a.now())+": signed in as "+displayName(acc)+".", widget.SuccessImportance)
 		})
 	}()
 }
 
-func (v *detailsView) reload(msg string) {
-	if acc, err := v.a.be.Get(v.id); err == nil {
-		v.update(acc)
-	}
-	v.setBusy(msg)
+// copyToken puts a valid access token on the clipboard, as "sellerconnect
+// token" prints it, for pasting into another program.
+func (v *detailsView) copyToken() {
+	id := v.id
+	say(v.tokenNote, "Getting a valid token…", widget.MediumImportance)
+	go func() {
+		tok, err := v.a.be.Token(v.a.ctx, id)
+		acc, gerr := v.a.be.Get(id) // its expiry after any refresh
+		v.a.do(func() {
+			if err != nil {
+				o := describe(err, providerName(v.acc))
+				say(v.tokenNote, "No token to copy: "+o.What+" "+o.Do, widget.DangerImportance)
+				return
+			}
+			v.a.fa.Clipboard().SetContent(tok)
+			msg := "✓ Token copied " + clockTime(v.a.now())
+			if gerr == nil && acc.AccessExpiry.After(v.a.now()) {
+				msg += "; valid until " + acc.AccessExpiry.Local().Format("15:04:05")
+			}
+			say(v.tokenNote, msg+".", widget.SuccessImportance)
+		})
+	}()
 }
+
+// clockTime is "at 10:04:05", for an action's answer.
+func clockTime(t time.Time) string { return "at " + t.Local().Format("15:04:05") }
 
 // disconnect says before acting whether the provider revokes the tokens or
 // the seller must revoke access on the provider's site.
@@ -371,17 +388,19 @@ func (v *detailsView) disconnect() {
 	}
 	text := widget.NewLabel(msg)
 	text.Wrapping = fyne.TextWrapWord
-	d := dialog.NewCustomConfirm("Disconnect "+displayName(acc)+"?", "Disconnect", "Keep", text, func(yes bool) {
-		if !yes {
-			return
-		}
-		v.setBusy("Disconnecting…")
+	// The dangerous choice looks dangerous; keeping the account is the
+	// plain way out.
+	d := dialog.NewCustomWithoutButtons("Disconnect "+displayName(acc)+"?", text, v.a.win)
+	keep := widget.NewButton("Keep", d.Hide)
+	yes := widget.NewButtonWithIcon("Disconnect", theme.DeleteIcon(), func() {
+		d.Hide()
+		say(v.disconnectNote, "Disconnecting…", widget.MediumImportance)
 		go func() {
 			res, err := v.a.be.Disconnect(v.a.ctx, acc.ID)
 			v.a.do(func() {
-				v.setBusy("")
 				if err != nil {
-					v.a.showActionError("Disconnect failed", acc, err)
+					o := describe(err, providerName(acc))
+					say(v.disconnectNote, "Disconnect failed: "+o.What+" "+o.Do, widget.DangerImportance)
 					return
 				}
 				v.a.remove(acc.ID)
@@ -389,7 +408,9 @@ func (v *detailsView) disconnect() {
 				v.a.showDisconnected(acc, res)
 			})
 		}()
-	}, v.a.win)
+	})
+	yes.Importance = widget.DangerImportance
+	d.SetButtons([]fyne.CanvasObject{keep, yes})
 	d.Resize(fyne.NewSize(540, d.MinSize().Height))
 	d.Show()
 }
@@ -407,19 +428,6 @@ func (a *App) showDisconnected(acc accounts.Account, res accounts.DisconnectResu
 	text := widget.NewLabel(msg)
 	text.Wrapping = fyne.TextWrapWord
 	d := dialog.NewCustom("Account disconnected", "Close", text, a.win)
-	d.Resize(fyne.NewSize(520, d.MinSize().Height))
-	d.Show()
-}
-
-// showActionError reports a failed action on an account in words.
-func (a *App) showActionError(title string, acc accounts.Account, err error) {
-	o := describe(err, providerName(acc))
-	what := widget.NewLabel(o.What)
-	what.Wrapping = fyne.TextWrapWord
-	todo := widget.NewLabel("What to do: " + o.Do)
-	todo.Wrapping = fyne.TextWrapWord
-	todo.TextStyle.Bold = true
-	d := dialog.NewCustom(title, "Close", container.NewVBox(what, todo), a.win)
 	d.Resize(fyne.NewSize(520, d.MinSize().Height))
 	d.Show()
 }

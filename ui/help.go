@@ -36,9 +36,9 @@ func (a *App) showAbout() {
 		"your system keychain and renews them in the background. Other software gets a valid token with " +
 		"\"sellerconnect token ACCOUNT\".")
 	info := section("This copy", []row{
-		{"Version", version},
-		{"System", runtime.GOOS + "/" + runtime.GOARCH},
-		{"Data folder", data},
+		{k: "Version", v: version},
+		{k: "System", v: runtime.GOOS + "/" + runtime.GOARCH},
+		{k: "Data folder", v: data},
 	})
 	help := wrapLabel("When something goes wrong, open the account, read \"What to do\", and if support asks, " +
 		"use Save report: it holds no password or token, only their first and last characters.")
@@ -81,7 +81,15 @@ func (a *App) saveReport(ids ...string) {
 		if w == nil {
 			return // cancelled
 		}
-		_, werr := w.Write([]byte(text))
+		// The dialog creates the file with the usual 0644; the report is
+		// the seller's alone before anything is written to it.
+		var werr error
+		if w.URI().Scheme() == "file" {
+			werr = os.Chmod(w.URI().Path(), 0o600)
+		}
+		if werr == nil {
+			_, werr = w.Write([]byte(text))
+		}
 		cerr := w.Close()
 		if werr == nil {
 			werr = cerr
@@ -98,8 +106,10 @@ func (a *App) saveReport(ids ...string) {
 			d.SetLocation(l)
 		}
 	}
-	d.Resize(fyne.NewSize(760, 520))
+	// Fyne 2.8.1's file dialog has no window until it is shown: resizing
+	// it before Show dereferences nil.
 	d.Show()
+	d.Resize(fyne.NewSize(760, 520))
 }
 
 // reportSaved tells where the report went.

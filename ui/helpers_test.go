@@ -20,6 +20,10 @@ func TestMain(m *testing.M) {
 	}
 	// Golden markup holds formatted times: pin the zone.
 	time.Local = time.UTC
+	// Started again by a real-window test.
+	if code, ok := realChild(); ok {
+		os.Exit(code)
+	}
 	os.Exit(m.Run())
 }
 
@@ -40,10 +44,10 @@ func newTestApp(t *testing.T, be Backend) *App {
 func newTestAppWith(t *testing.T, be Backend, edit func(*Options)) *App {
 	t.Helper()
 	test.NewTempApp(t)
-	no := false
+	no, yes := false, true
 	opts := Options{
 		DataDir: "/home/seller/.config/SellerConnect", Now: func() time.Time { return fixture.Now },
-		Prefs: &memPrefs{notify: true}, Tray: &no, Version: "0.1.0",
+		Prefs: &memPrefs{notify: true}, Tray: &no, Notifications: &yes, Version: "0.1.0",
 	}
 	if edit != nil {
 		edit(&opts)

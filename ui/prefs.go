@@ -24,3 +24,9 @@ func (f fynePrefs) SetStartMinimised(on bool) error {
 	f.p.SetBool("startMinimised", on)
 	return nil
 }
+
+func (f fynePrefs) TrayNoted() bool { return f.p.BoolWithFallback("trayNoted", false) }
+func (f fynePrefs) SetTrayNoted() error {
+	f.p.SetBool("trayNoted", true)
+	return nil
+}

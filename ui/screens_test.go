@@ -54,7 +54,7 @@ func TestScreenCredentialsForm(t *testing.T) {
 	be := fixture.New()
 	a := newTestApp(t, be)
 	p, _ := a.provider("smartthings")
-	a.showCredentialsForm(p, nil)
+	a.showCredentialsForm(p, "Save and connect", nil)
 	test.AssertRendersToMarkup(t, "credentials.xml", a.win.Canvas())
 }
 

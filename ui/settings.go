@@ -42,8 +42,17 @@ func newSettingsView(a *App) *settingsView {
 		}
 	}
 	general := []fyne.CanvasObject{heading("General"), notify, minimised}
+	if !a.notify {
+		notify.Disable()
+		note := widget.NewLabel("This desktop shows no system notifications (no notification service is running), " +
+			"so SellerConnect marks accounts that need you in this window and on its tray icon instead.")
+		note.Importance = widget.LowImportance
+		note.Wrapping = fyne.TextWrapWord
+		general = append(general, note)
+	}
 	if !a.tray {
-		note := widget.NewLabel("No system tray was found: closing the window quits SellerConnect, and it cannot start in the tray.")
+		minimised.Disable()
+		note := widget.NewLabel("No system tray was found: closing the window quits SellerConnect (it asks first), and it cannot start in the tray.")
 		note.Importance = widget.LowImportance
 		note.Wrapping = fyne.TextWrapWord
 		general = append(general, note)
@@ -96,7 +105,7 @@ func (v *settingsView) providerRow(p accounts.ProviderInfo) fyne.CanvasObject {
 		state.Importance = widget.WarningImportance
 	}
 	edit := widget.NewButtonWithIcon("Edit…", theme.DocumentCreateIcon(), func() {
-		v.a.showCredentialsForm(p, v.a.showSettings)
+		v.a.showCredentialsForm(p, "Save", v.a.showSettings)
 	})
 	return container.NewBorder(nil, nil, container.NewCenter(mark), edit,
 		container.NewHBox(name, layout.NewSpacer(), state))

@@ -69,9 +69,10 @@ func main() {
 	}
 
 	fa := app.NewWithID(ui.AppID + ".screenshots")
-	no := false
+	// A desktop with a notification service, as most have (Xvfb has none).
+	no, yes := false, true
 	opts := ui.Options{
-		DataDir: "/home/seller/.config/SellerConnect", Version: "0.1.0", Tray: &no,
+		DataDir: "/home/seller/.config/SellerConnect", Version: "0.1.0", Tray: &no, Notifications: &yes,
 		Now: func() time.Time { return fixture.Now }, Prefs: &memPrefs{notify: true},
 	}
 	full := ui.New(fa, fixture.WithStates(), opts)
