@@ -31,9 +31,9 @@ type Problem struct {
 	Where Where
 	Kind  oauth.Kind // "" when it is not a provider flow's error
 	// The provider's own fields, set only when the provider said them.
-	Status                         int
+	Status                       int
 	Code, Description, RequestID string
-	TraceID                        string
+	TraceID                      string
 }
 
 // ProblemOf turns an error from the service into a Problem; provider is

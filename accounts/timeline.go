@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/sellerconnect/sellerconnect/oauth"
 	"github.com/sellerconnect/sellerconnect/storage"
@@ -183,7 +184,11 @@ const maxDetailBody = 2 << 10
 
 func clipBody(s string) string {
 	if len(s) > maxDetailBody {
-		return s[:maxDetailBody] + "…(cut)"
+		cut := maxDetailBody
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut-- // never half a character
+		}
+		return s[:cut] + "…(cut)"
 	}
 	return s
 }

@@ -2,6 +2,8 @@ package accounts
 
 import (
 	"io"
+	"strings"
+	"unicode/utf8"
 	"net"
 	"net/http"
 	"testing"
@@ -89,5 +91,15 @@ func TestNeverSent(t *testing.T) {
 	}
 	if neverSent(&oauth.Error{Kind: oauth.KindTemporary, Err: io.ErrUnexpectedEOF}) {
 		t.Error("a dropped answer counted as never sent")
+	}
+}
+
+// TestClipBodyKeepsWholeCharacters: a long body is cut between characters.
+func TestClipBodyKeepsWholeCharacters(t *testing.T) {
+	for pad := 0; pad < 4; pad++ {
+		s := strings.Repeat("x", pad) + strings.Repeat("→", maxDetailBody)
+		if got := clipBody(s); !utf8.ValidString(got) || !strings.HasSuffix(got, "…(cut)") {
+			t.Fatalf("pad %d: cut mid-character", pad)
+		}
 	}
 }

@@ -252,7 +252,11 @@ type browserFlow struct {
 	link    string
 	paste   *widget.Entry
 	pasteCh chan string
-	cancel  context.CancelFunc
+	// pasteErr says, beside the field, what is wrong with a paste; the
+	// attempt goes on and the seller pastes again.
+	pasteErr *widget.Label
+	submit   *widget.Button
+	cancel   context.CancelFunc
 }
 
 func (a *App) showBrowserFlow(p accounts.ProviderInfo, reconnect string) {
@@ -285,13 +289,19 @@ func (a *App) showBrowserFlow(p accounts.ProviderInfo, reconnect string) {
 		default:
 		}
 		f.paste.SetText("")
+		f.pasteErr.Hide()
 		submit.Disable()
 	}
+	f.submit = submit
 	f.paste.OnSubmitted = func(string) { submit.OnTapped() }
 	pasteBox := container.NewBorder(nil, nil, nil, submit, f.paste)
 	pasteHelp := widget.NewLabel("Paste the address from your browser")
 	pasteHelp.TextStyle.Bold = true
-	pasteArea := container.NewVBox(pasteHelp, pasteBox)
+	f.pasteErr = widget.NewLabel("")
+	f.pasteErr.Importance = widget.DangerImportance
+	f.pasteErr.Wrapping = fyne.TextWrapWord
+	f.pasteErr.Hide()
+	pasteArea := container.NewVBox(pasteHelp, pasteBox, f.pasteErr)
 	if !pasteMode {
 		pasteArea.Hide()
 	}
@@ -341,6 +351,15 @@ func (a *App) showBrowserFlow(p accounts.ProviderInfo, reconnect string) {
 			})
 		},
 		Paste: func() <-chan string { return f.pasteCh },
+		OnBadPaste: func(err error) {
+			o := describe(err, p.Profile.Name)
+			a.do(func() {
+				f.pasteErr.SetText(o.What + " " + o.Do)
+				f.pasteErr.Show()
+				f.submit.Enable()
+				a.win.Canvas().Focus(f.paste)
+			})
+		},
 	}
 	f.d.Show()
 	go func() {
