@@ -25,7 +25,18 @@ func TestScriptedDayIsInTheLogAndTheReport(t *testing.T) {
 	e.open()
 	ctx := bg(t)
 
-	id := e.connect("demo", "day-seller").ID
+	// The first connect: a bad paste first (the attempt goes on), then
+	// the approval arrives in the browser.
+	pasted := make(chan string, 1)
+	pasted <- "I approved it, here you go"
+	var bad []error
+	e.svc.cfg.Opener = &emulator.AutoApprover{Seller: "day-seller"}
+	acc, err := e.svc.Connect(ctx, ConnectRequest{Provider: "demo", Timeout: 20 * time.Second,
+		Paste: func() <-chan string { return pasted }, OnBadPaste: func(err error) { bad = append(bad, err) }})
+	if err != nil || len(bad) != 1 {
+		t.Fatalf("connect after a bad paste: %v (bad pastes %v)", err, bad)
+	}
+	id := acc.ID
 	for range 2 {
 		if err := e.svc.Refresh(ctx, id); err != nil {
 			t.Fatal(err)
@@ -41,7 +52,7 @@ func TestScriptedDayIsInTheLogAndTheReport(t *testing.T) {
 	}
 	e.svc.cfg.Opener = &emulator.AutoDenier{}
 	cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-	_, err := e.svc.Connect(cctx, ConnectRequest{Provider: "demo", Timeout: 10 * time.Second})
+	_, err = e.svc.Connect(cctx, ConnectRequest{Provider: "demo", Timeout: 10 * time.Second})
 	cancel()
 	collectErr(err)
 	if err == nil {
@@ -67,7 +78,7 @@ func TestScriptedDayIsInTheLogAndTheReport(t *testing.T) {
 	}
 	log := string(logBytes)
 	for what, want := range map[string][]string{
-		"log": {"connect started", "connected", "refreshed", "trigger=\"Refresh now\"", "refresh failed", "kind=temporary",
+		"log": {"connect started", "connected", "bad paste", "refreshed", "trigger=\"Refresh now\"", "refresh failed", "kind=temporary",
 			"connect failed", "kind=denied", "kind=reconnect", "decision", "provider catalog"},
 		"report": {"providers:", "keychain:", "failed connect attempts", "access_denied", "reconnect_needed",
 			"the last", "lines of the log", "server error 503"},

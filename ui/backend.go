@@ -26,6 +26,9 @@ type Backend interface {
 	// SetProviderSettings stores a provider's app credentials (secrets go to
 	// the keychain).
 	SetProviderSettings(provider string, values map[string]string) error
+	// ConfirmEndpoints trusts the addresses a provider file gave a
+	// provider (ProviderInfo.EndpointsChanged says which).
+	ConfirmEndpoints(provider string) error
 	// ReportText is the redacted diagnostic report of the given accounts
 	// (every account when none is given).
 	ReportText(ids ...string) (string, error)

@@ -81,3 +81,26 @@ func TestBadPasteIsForgiven(t *testing.T) {
 	test.Tap(button(t, c, "Continue"))
 	pump(t, a, func() bool { _, err := be.Get("ebay-new"); return err == nil })
 }
+
+// TestSettingsAskToConfirmMovedEndpoints: a provider whose addresses a
+// provider file moved is flagged in Settings and confirmed from there.
+func TestSettingsAskToConfirmMovedEndpoints(t *testing.T) {
+	be := fixture.New()
+	be.MoveEndpoints("ebay", "endpoints changed by /home/seller/.config/SellerConnect/providers/x.toml — confirm: ebay now sends its credentials and tokens elsewhere (token https://api.ebay.com → https://elsewhere.example)")
+	a := newTestApp(t, be)
+	a.showSettings()
+	c := a.win.Canvas()
+	if !hasText(c, "addresses changed: confirm") {
+		t.Fatal("Settings do not flag the moved addresses")
+	}
+	test.Tap(button(t, c, "Confirm addresses…"))
+	if !hasText(c, "elsewhere.example") {
+		t.Fatal("the confirmation does not say where the addresses now point")
+	}
+	test.Tap(button(t, c, "Confirm"))
+	for _, p := range be.Providers() {
+		if p.Profile.ID == "ebay" && p.EndpointsChanged != "" {
+			t.Fatal("confirming did not reach the service")
+		}
+	}
+}

@@ -104,10 +104,33 @@ func (v *settingsView) providerRow(p accounts.ProviderInfo) fyne.CanvasObject {
 		state.SetText("needs " + settingLabels(p.Profile, p.MissingSettings))
 		state.Importance = widget.WarningImportance
 	}
-	edit := widget.NewButtonWithIcon("Edit…", theme.DocumentCreateIcon(), func() {
+	var right fyne.CanvasObject = widget.NewButtonWithIcon("Edit…", theme.DocumentCreateIcon(), func() {
 		v.a.showCredentialsForm(p, "Save", v.a.showSettings)
 	})
-	return container.NewBorder(nil, nil, container.NewCenter(mark), edit,
+	if p.EndpointsChanged != "" {
+		// A provider file moved where this provider's secrets go: nothing
+		// is sent there until the seller says the file is theirs.
+		state.SetText("addresses changed: confirm")
+		state.Importance = widget.DangerImportance
+		confirm := widget.NewButtonWithIcon("Confirm addresses…", theme.WarningIcon(), func() {
+			d := dialog.NewConfirm("Confirm the new addresses?", p.EndpointsChanged+".\n\nConfirm only if you made this change. Until then SellerConnect sends nothing there.",
+				func(ok bool) {
+					if !ok {
+						return
+					}
+					if err := v.a.be.ConfirmEndpoints(p.Profile.ID); err != nil {
+						v.a.showError("The addresses could not be confirmed", err)
+						return
+					}
+					v.a.showSettings()
+				}, v.a.win)
+			d.SetConfirmText("Confirm")
+			d.SetConfirmImportance(widget.DangerImportance)
+			d.Show()
+		})
+		right = container.NewHBox(confirm, right)
+	}
+	return container.NewBorder(nil, nil, container.NewCenter(mark), right,
 		container.NewHBox(name, layout.NewSpacer(), state))
 }
 
