@@ -2,12 +2,12 @@ package accounts
 
 import (
 	"io"
-	"strings"
-	"unicode/utf8"
 	"net"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/sellerconnect/sellerconnect/oauth"
 	"github.com/sellerconnect/sellerconnect/storage"
