@@ -91,7 +91,6 @@ func headline(oe *oauth.Error, subject string) string {
 	return fmt.Sprintf("the request for %s failed", subject)
 }
 
-
 // details lists the provider's own fields for support staff.
 func details(oe *oauth.Error) string {
 	var parts []string
