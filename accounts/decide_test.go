@@ -129,11 +129,17 @@ func TestDecideServesUntilTheGuarantee(t *testing.T) {
 	t0 := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 	tok := &oauth.Token{AccessToken: "at", RefreshToken: "rt", IssuedAt: t0, Expiry: t0.Add(5 * time.Second)}
 	tm := DefaultTiming
-	g := tm.guarantee(tok)
-	if g != 1250*time.Millisecond {
-		t.Fatalf("guarantee of a 5 s token: %v, want a quarter of its life", g)
-	}
+	g := tm.guarantee("a", tok)
 	planned := tm.refreshAt("a", tok)
+	if want := min(1250*time.Millisecond, planned.Sub(tok.IssuedAt)/2); g != want || g <= 0 {
+		t.Fatalf("guarantee of a 5 s token: %v, want %v (a quarter of its life, at most half its time before renewal)", g, want)
+	}
+	// A token just received is always served.
+	for _, rotates := range []bool{false, true} {
+		if d := decide(situation{tok: tok, rotates: rotates, now: t0, caller: callerScript, planned: planned, guard: g}); d.verdict != verdictServe {
+			t.Fatalf("rotates=%v: a fresh token is not served: %v %q", rotates, d.verdict, d.rule)
+		}
+	}
 	for _, rotates := range []bool{false, true} {
 		end := usableUntil(tok, rotates, planned)
 		for now := t0; now.Before(tok.Expiry); now = now.Add(10 * time.Millisecond) {
@@ -196,8 +202,16 @@ func TestDemoCadenceMatchesItsText(t *testing.T) {
 	for i := 0; i < 2000; i++ {
 		tok := &oauth.Token{AccessToken: "at", RefreshToken: "rt", IssuedAt: t0.Add(time.Duration(i) * time.Millisecond)}
 		tok.Expiry = tok.IssuedAt.Add(2 * time.Minute)
-		d := DefaultTiming.refreshAt(fmt.Sprint("demo-", i), tok).Sub(tok.IssuedAt)
+		id := fmt.Sprint("demo-", i)
+		planned := DefaultTiming.refreshAt(id, tok)
+		d := planned.Sub(tok.IssuedAt)
 		lo, hi = min(lo, d), max(hi, d)
+		// A token just received is served at once, whatever its jitter.
+		sit := situation{tok: tok, rotates: true, now: tok.IssuedAt.Add(time.Second), caller: callerScript,
+			planned: planned, guard: DefaultTiming.guarantee(id, tok)}
+		if v := decide(sit); v.verdict != verdictServe {
+			t.Fatalf("%s: a fresh Demo token is not served: %v %q", id, v.verdict, v.rule)
+		}
 	}
 	if lo < 30*time.Second || hi > 60*time.Second || hi-lo < 20*time.Second {
 		t.Fatalf("a two-minute token renews %v to %v after issue; the texts say 30 to 60 seconds", lo, hi)

@@ -143,11 +143,20 @@ func (t Timing) target(tok *oauth.Token) time.Time {
 	return tok.Expiry.Add(-t.lead(tok))
 }
 
-// guarantee is how long a token handed out now must stay valid.
-func (t Timing) guarantee(tok *oauth.Token) time.Duration {
+// guarantee is how long a token handed out now must stay valid: the
+// setting, at most a quarter of the lifetime, and at most half the time a
+// fresh token has before its planned renewal, so that a token just
+// received is always served (callers wait only in the last stretch before
+// a rotation).
+func (t Timing) guarantee(id string, tok *oauth.Token) time.Duration {
 	g := t.Guarantee
 	if life := lifetime(tok); life > 0 && g > life/4 {
 		g = life / 4
+	}
+	if at := t.refreshAt(id, tok); !at.IsZero() && !tok.IssuedAt.IsZero() {
+		if w := at.Sub(tok.IssuedAt) / 2; w > 0 && g > w {
+			g = w
+		}
 	}
 	return g
 }

@@ -195,7 +195,7 @@ func (s *Service) situation(a *account, tok *oauth.Token, c caller, now, since t
 	sit := situation{standing: st, tok: tok, rotates: s.rotates(a.rec.Provider), now: now,
 		retryAt: a.nextRetry, since: since, caller: c}
 	if tok != nil {
-		sit.planned, sit.guard = s.t.refreshAt(a.id, tok), s.t.guarantee(tok)
+		sit.planned, sit.guard = s.t.refreshAt(a.id, tok), s.t.guarantee(a.id, tok)
 	}
 	return sit
 }

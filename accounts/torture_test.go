@@ -244,7 +244,7 @@ func TestRotationTorture(t *testing.T) {
 		t.Fatal(err)
 	}
 	tok5 := &oauth.Token{IssuedAt: testStart, Expiry: testStart.Add(tortureAccessTTL * time.Second)}
-	chk := &servedChecker{em: e.em, byHash: map[string]string{}, guard: e.svc.t.guarantee(tok5)}
+	chk := &servedChecker{em: e.em, byHash: map[string]string{}, guard: e.svc.t.guarantee("", tok5)}
 	var errCount atomic.Int64
 	fail := func(who string, err string) {
 		errCount.Add(1)
