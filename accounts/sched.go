@@ -33,6 +33,7 @@ type scheduler struct {
 	kick     chan struct{}
 
 	wakeups atomic.Int64   // timer fires (not kicks)
+	idle    atomic.Bool    // the loop waits in its select (tests wait for it)
 	wg      sync.WaitGroup // runs in flight
 }
 
@@ -198,6 +199,7 @@ func (s *scheduler) Run(ctx context.Context) {
 			wait = time.Millisecond
 		}
 		t.Reset(wait)
+		s.idle.Store(true)
 		select {
 		case <-ctx.Done():
 			return
@@ -205,6 +207,7 @@ func (s *scheduler) Run(ctx context.Context) {
 		case <-t.C():
 			s.wakeups.Add(1)
 		}
+		s.idle.Store(false)
 		if now := s.clock.Now(); s.onTick != nil && (now.Sub(lastTick) >= s.coarse || now.Before(lastTick)) {
 			lastTick = now
 			s.onTick()

@@ -83,7 +83,9 @@ func TestSchedulerCancelRescheduleAndWallClockCheck(t *testing.T) {
 	s.Cancel("y")
 	s.Schedule("z", "p", testStart.Add(2*time.Hour))
 	s.Schedule("z", "p", testStart.Add(3*time.Hour)) // moved later
-	waitUntil(t, func() bool { return fc.Timers() == 1 })
+	// The loop has taken every Schedule's kick and waits on its timer:
+	// from now on only a timer firing wakes it.
+	waitUntil(t, func() bool { return fc.Timers() == 1 && len(s.kick) == 0 && s.idle.Load() })
 	// The laptop sleeps for an hour and a half: wall time jumps, monotonic
 	// timers do not move. The coarse check finds x within 30 s.
 	fc.Jump(90 * time.Minute)
