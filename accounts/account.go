@@ -23,7 +23,6 @@ type account struct {
 
 	mu  sync.Mutex
 	rec storage.Record // its Timeline is unused: the store keeps it
-	ver int64          // the row's version when read
 	// entries are timeline entries not yet written to the store.
 	entries []storage.TimelineEntry
 	tok     *oauth.Token // newest token known (nil until read from the keychain)

@@ -179,9 +179,3 @@ func backoff(attempt int, base, max, retryAfter time.Duration) time.Duration {
 	}
 	return d
 }
-
-func fnvHash(s string) uint64 {
-	h := fnv.New64a()
-	h.Write([]byte(s))
-	return h.Sum64()
-}

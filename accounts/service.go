@@ -239,7 +239,7 @@ func (s *Service) adoptRow(r storage.Row, now time.Time) (*account, bool) {
 		return a, false
 	}
 	a := newAccount(r.Record, now)
-	a.ver, a.known = r.Version, s.known
+	a.known = s.known
 	if a.standing == standingStopped {
 		a.stoppedStamp = storage.TokenState{Generation: r.Generation, Sync: r.Sync}.Stamp()
 	}

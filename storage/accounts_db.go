@@ -145,24 +145,6 @@ func (d *DB) Account(id string) (Row, bool, error) {
 	return r, true, nil
 }
 
-// AccountIDs returns the ids of every account.
-func (d *DB) AccountIDs() ([]string, error) {
-	rows, err := d.sql.Query(`SELECT id FROM accounts ORDER BY id`)
-	if err != nil {
-		return nil, d.classify(err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
-}
-
 // InsertAccount adds a new account whose token the keychain holds at gen,
 // with its first timeline entries, in one transaction. It fails with
 // ErrAccountExists when the id is taken.

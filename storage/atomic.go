@@ -51,15 +51,6 @@ func writeFileAtomic(path string, data []byte) (err error) {
 
 func tempPattern(path string) string { return "." + filepath.Base(path) + ".tmp-*" }
 
-// removeStaleTemps deletes temporary files a killed writer left behind. The
-// caller holds the file's lock, so no writer is using them.
-func removeStaleTemps(path string) {
-	matches, _ := filepath.Glob(filepath.Join(filepath.Dir(path), tempPattern(path)))
-	for _, m := range matches {
-		os.Remove(m)
-	}
-}
-
 func isUnsupported(err error) bool { return errors.Is(err, errors.ErrUnsupported) }
 
 // backupCorrupt copies a damaged file's bytes to path.corrupt-<UTC time>
