@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/sellerconnect/sellerconnect/internal/clock"
 	"io"
 	"net"
 	"net/http"
@@ -371,7 +372,7 @@ func adopt(b *testing.B, store Store, tm Timing, toks []*oauth.Token, created ti
 	}
 }
 
-func benchConfig(b *testing.B, dir, emURL string, secrets SecretStore, clock Clock, tm Timing) Config {
+func benchConfig(b *testing.B, dir, emURL string, secrets SecretStore, clock clock.Clock, tm Timing) Config {
 	b.Helper()
 	cat, errs := oauth.LoadCatalog(filepath.Join(dir, "providers"))
 	if len(errs) > 0 {
@@ -578,7 +579,7 @@ func benchScheduler10k(b *testing.B) {
 	dir := b.TempDir()
 	tm := benchTiming()
 	secrets := &faultstore.Memory{}
-	cfg := benchConfig(b, dir, em.url, secrets, RealClock{}, tm)
+	cfg := benchConfig(b, dir, em.url, secrets, clock.Real{}, tm)
 	// Let New build the profile the service uses (the demo, rebased).
 	probe, err := New(cfg)
 	if err != nil {
@@ -795,7 +796,7 @@ func storedTokens(b *testing.B, store Store) []*oauth.Token {
 func idlePhase(b *testing.B, emURL string) (wakeups float64, perCall time.Duration) {
 	b.Helper()
 	dir := b.TempDir()
-	fc := NewFakeClock(time.Now())
+	fc := clock.NewFake(time.Now())
 	secrets := &faultstore.Memory{}
 	cfg := benchConfig(b, dir, emURL, secrets, fc, Timing{})
 	pol := cfg.Timing.withDefaults()

@@ -1,6 +1,11 @@
 package accounts
 
-import "sync"
+import (
+	"fmt"
+	"sync"
+
+	"github.com/sellerconnect/sellerconnect/storage"
+)
 
 // hub fans events out to subscribers without ever blocking the publisher.
 // Each subscriber has a pending set, coalesced per account (the newest
@@ -102,4 +107,39 @@ func (s *subscriber) deliver() {
 			}
 		}
 	}
+}
+
+// announce publishes a's snapshot; a status change also goes to the
+// timeline. kind "" means EventUpdated.
+func (s *Service) announce(a *account, kind EventKind) {
+	if kind == "" {
+		kind = EventUpdated
+	}
+	now := s.clock.Now()
+	v := s.view(a, now, false)
+	a.mu.Lock()
+	prev := Status(a.rec.Status)
+	changed := v.Status != prev && v.Status != StatusRefreshing
+	if changed {
+		a.rec.Status, a.rec.StatusReason = string(v.Status), v.Reason
+		e := storage.TimelineEntry{Time: now, Kind: "status",
+			Summary: scrub(fmt.Sprintf("%s → %s: %s", orNew(prev), v.Status, v.Reason), a.secrets)}
+		a.appendEntry(e)
+	} else if v.Status != StatusRefreshing {
+		a.rec.StatusReason = v.Reason
+	}
+	a.rec.LastError = a.lastErr
+	a.mu.Unlock()
+	s.persist.mark(a.id)
+	if changed {
+		s.logf("account %s: %s", a.id, v.Status)
+	}
+	s.hub.publish(Event{Kind: kind, Account: v})
+}
+
+func orNew(s Status) string {
+	if s == "" {
+		return "new"
+	}
+	return string(s)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/sellerconnect/sellerconnect/internal/clock"
 	"os"
 	"path/filepath"
 	"strings"
@@ -49,8 +50,8 @@ type env struct {
 	t     testing.TB
 	dir   string
 	em    *emulator.Emulator
-	fc    *FakeClock
-	clock Clock
+	fc    *clock.Fake
+	clock clock.Clock
 	fault *faultstore.Store
 	mem   *faultstore.Memory // the keychain, with envOpts.memory
 	svc   *Service
@@ -75,9 +76,9 @@ func fastTiming() Timing {
 func newEnv(t testing.TB, o envOpts) *env {
 	t.Helper()
 	e := &env{t: t, dir: t.TempDir()}
-	e.clock = RealClock{}
+	e.clock = clock.Real{}
 	if o.fake {
-		e.fc = NewFakeClock(testStart)
+		e.fc = clock.NewFake(testStart)
 		e.clock = e.fc
 	}
 	if o.accessTTL == 0 {

@@ -2,6 +2,7 @@ package accounts
 
 import (
 	"fmt"
+	"github.com/sellerconnect/sellerconnect/internal/clock"
 	"io"
 	"log/slog"
 	"os"
@@ -30,7 +31,7 @@ func WithLogf(f func(string, ...any)) Option { return func(c *Config) { c.Logf =
 func WithSecrets(st SecretStore) Option { return func(c *Config) { c.Secrets = st } }
 
 // WithClock replaces the real clock.
-func WithClock(cl Clock) Option { return func(c *Config) { c.Clock = cl } }
+func WithClock(cl clock.Clock) Option { return func(c *Config) { c.Clock = cl } }
 
 // WithTiming replaces the refresh policy.
 func WithTiming(t Timing) Option { return func(c *Config) { c.Timing = t } }

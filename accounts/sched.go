@@ -3,6 +3,7 @@ package accounts
 import (
 	"container/heap"
 	"context"
+	"github.com/sellerconnect/sellerconnect/internal/clock"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -19,7 +20,7 @@ import (
 // wake-up after a long sleep refreshes everything at once but in bounded
 // bursts.
 type scheduler struct {
-	clock  Clock
+	clock  clock.Clock
 	coarse time.Duration
 	limit  int
 	run    func(id string, planned time.Time)
@@ -85,7 +86,7 @@ func (h *entryHeap) Pop() any {
 	return e
 }
 
-func newScheduler(clock Clock, coarse time.Duration, limit int, run func(string, time.Time)) *scheduler {
+func newScheduler(clock clock.Clock, coarse time.Duration, limit int, run func(string, time.Time)) *scheduler {
 	if limit < 1 {
 		limit = 1
 	}

@@ -3,6 +3,7 @@ package accounts
 import (
 	"context"
 	"fmt"
+	"github.com/sellerconnect/sellerconnect/internal/clock"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -12,7 +13,7 @@ import (
 )
 
 func TestSchedulerRunsInDeadlineOrderWithinLimit(t *testing.T) {
-	fc := NewFakeClock(testStart)
+	fc := clock.NewFake(testStart)
 	var (
 		mu      sync.Mutex
 		order   []string
@@ -72,7 +73,7 @@ func TestSchedulerRunsInDeadlineOrderWithinLimit(t *testing.T) {
 }
 
 func TestSchedulerCancelRescheduleAndWallClockCheck(t *testing.T) {
-	fc := NewFakeClock(testStart)
+	fc := clock.NewFake(testStart)
 	var ran sync.Map
 	s := newScheduler(fc, 30*time.Second, 4, func(id string, _ time.Time) { ran.Store(id, true) })
 	ctx, cancel := context.WithCancel(context.Background())
@@ -107,7 +108,7 @@ func TestSchedulerCancelRescheduleAndWallClockCheck(t *testing.T) {
 }
 
 func TestSchedulerIdleWakeups(t *testing.T) {
-	fc := NewFakeClock(testStart)
+	fc := clock.NewFake(testStart)
 	s := newScheduler(fc, 30*time.Second, 4, func(string, time.Time) {})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -232,7 +233,7 @@ func TestSubscribersNeverBlockAndCoalesce(t *testing.T) {
 }
 
 func TestStatusDerivation(t *testing.T) {
-	s := &Service{t: DefaultTiming, clock: NewFakeClock(testStart)}
+	s := &Service{t: DefaultTiming, clock: clock.NewFake(testStart)}
 	now := testStart
 	a := &account{status: StatusConnected}
 	cases := []struct {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/sellerconnect/sellerconnect/internal/clock"
 	"log/slog"
 	"net/http"
 	"sort"
@@ -65,7 +66,7 @@ type Config struct {
 	Secrets  SecretStore // client secrets; the Store keeps tokens in the same keychain
 	Store    Store
 	Settings *storage.Settings // nil: provider settings come from profile defaults only
-	Clock    Clock             // nil: the real clock
+	Clock    clock.Clock       // nil: the real clock
 	Opener   oauth.URLOpener   // opens the consent page; nil: never opens a browser
 	// HTTPClient sends provider requests; nil: a client with sane timeouts.
 	HTTPClient *http.Client
@@ -101,7 +102,7 @@ type Config struct {
 type Service struct {
 	cfg     Config
 	t       Timing
-	clock   Clock
+	clock   clock.Clock
 	secrets SecretStore
 	http    *http.Client
 	logf    func(string, ...any)
@@ -173,7 +174,7 @@ func New(cfg Config) (*Service, error) {
 		creds:   map[string]oauth.Credentials{},
 	}
 	if s.clock == nil {
-		s.clock = RealClock{}
+		s.clock = clock.Real{}
 	}
 	if s.http == nil {
 		s.http = defaultHTTPClient()
@@ -249,9 +250,9 @@ func (s *Service) adoptRow(r storage.Row, now time.Time) (*account, bool) {
 	return a, true
 }
 
-func (c *Config) clockOrReal() Clock {
+func (c *Config) clockOrReal() clock.Clock {
 	if c.Clock == nil {
-		return RealClock{}
+		return clock.Real{}
 	}
 	return c.Clock
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"github.com/sellerconnect/sellerconnect/internal/clock"
 	"io"
 	"math/rand/v2"
 	"os"
@@ -71,7 +72,7 @@ func tortureConfig(dir, emURL string, logf func(string, ...any)) (Config, error)
 func tortureLoop(ctx context.Context, svc *Service, ids []string, serve func(tok string, since time.Time), fail func(error)) {
 	for ctx.Err() == nil {
 		id := ids[rand.IntN(len(ids))]
-		since := RealClock{}.Now()
+		since := clock.Real{}.Now()
 		cctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		tok, err := svc.Token(cctx, id)
 		cancel()

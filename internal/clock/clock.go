@@ -1,4 +1,6 @@
-package accounts
+// Package clock is the time source of the accounts service: the system clock,
+// and a fake one tests move by hand.
+package clock
 
 import (
 	"sort"
@@ -23,16 +25,16 @@ type Timer interface {
 	Stop()
 }
 
-// RealClock is the system clock.
-type RealClock struct{}
+// Real is the system clock.
+type Real struct{}
 
 // Now returns the wall-clock time without its monotonic reading, so that
 // comparisons with stored deadlines follow the wall clock (which keeps
 // running while the machine sleeps).
-func (RealClock) Now() time.Time { return time.Now().Round(0) }
+func (Real) Now() time.Time { return time.Now().Round(0) }
 
 // NewTimer returns a timer backed by time.Timer.
-func (RealClock) NewTimer(d time.Duration) Timer { return &realTimer{t: time.NewTimer(d)} }
+func (Real) NewTimer(d time.Duration) Timer { return &realTimer{t: time.NewTimer(d)} }
 
 type realTimer struct{ t *time.Timer }
 
@@ -42,28 +44,28 @@ func (r *realTimer) C() <-chan time.Time { return r.t.C }
 func (r *realTimer) Reset(d time.Duration) { r.t.Reset(d) }
 func (r *realTimer) Stop()                 { r.t.Stop() }
 
-// FakeClock is a controllable clock for tests. Advance moves both the wall
+// Fake is a controllable clock for tests. Advance moves both the wall
 // clock and the monotonic time that timers follow; Jump moves only the wall
 // clock, the way a suspended laptop sees time when it wakes.
-type FakeClock struct {
+type Fake struct {
 	mu     sync.Mutex
 	wall   time.Time
 	mono   time.Duration
 	timers []*fakeTimer
 }
 
-// NewFakeClock returns a fake clock set to start.
-func NewFakeClock(start time.Time) *FakeClock { return &FakeClock{wall: start.Round(0)} }
+// NewFake returns a fake clock set to start.
+func NewFake(start time.Time) *Fake { return &Fake{wall: start.Round(0)} }
 
 // Now returns the fake wall-clock time.
-func (f *FakeClock) Now() time.Time {
+func (f *Fake) Now() time.Time {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.wall
 }
 
 // Advance moves wall and monotonic time forward by d, firing due timers.
-func (f *FakeClock) Advance(d time.Duration) {
+func (f *Fake) Advance(d time.Duration) {
 	f.mu.Lock()
 	f.wall = f.wall.Add(d)
 	f.mono += d
@@ -73,7 +75,7 @@ func (f *FakeClock) Advance(d time.Duration) {
 
 // Jump moves only the wall clock (a sleep or a clock change); timers do not
 // notice until monotonic time advances.
-func (f *FakeClock) Jump(d time.Duration) {
+func (f *Fake) Jump(d time.Duration) {
 	f.mu.Lock()
 	f.wall = f.wall.Add(d)
 	f.mu.Unlock()
@@ -81,7 +83,7 @@ func (f *FakeClock) Jump(d time.Duration) {
 
 // Timers reports how many timers are armed (for tests that wait for the
 // scheduler to go idle).
-func (f *FakeClock) Timers() int {
+func (f *Fake) Timers() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	n := 0
@@ -94,7 +96,7 @@ func (f *FakeClock) Timers() int {
 }
 
 // NextTimer returns how long until the earliest armed timer fires, or false.
-func (f *FakeClock) NextTimer() (time.Duration, bool) {
+func (f *Fake) NextTimer() (time.Duration, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	var best time.Duration
@@ -107,7 +109,7 @@ func (f *FakeClock) NextTimer() (time.Duration, bool) {
 	return best - f.mono, ok
 }
 
-func (f *FakeClock) fireLocked() {
+func (f *Fake) fireLocked() {
 	sort.SliceStable(f.timers, func(i, j int) bool { return f.timers[i].when < f.timers[j].when })
 	for _, t := range f.timers {
 		if t.armed && t.when <= f.mono {
@@ -121,7 +123,7 @@ func (f *FakeClock) fireLocked() {
 }
 
 // NewTimer returns a fake timer.
-func (f *FakeClock) NewTimer(d time.Duration) Timer {
+func (f *Fake) NewTimer(d time.Duration) Timer {
 	t := &fakeTimer{f: f, c: make(chan time.Time, 1)}
 	f.mu.Lock()
 	f.timers = append(f.timers, t)
@@ -131,7 +133,7 @@ func (f *FakeClock) NewTimer(d time.Duration) Timer {
 }
 
 type fakeTimer struct {
-	f     *FakeClock
+	f     *Fake
 	c     chan time.Time
 	when  time.Duration
 	armed bool
