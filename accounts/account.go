@@ -10,8 +10,8 @@ import (
 	"github.com/sellerconnect/sellerconnect/storage"
 )
 
-// TimelineLimit is how many entries an account's timeline keeps.
-const TimelineLimit = 50
+// timelineLimit is how many entries an account's timeline keeps.
+const timelineLimit = 50
 
 // account is the live state of one account. mu guards the fields; it is
 // never held across a network or keychain call. flight serialises the
@@ -177,14 +177,31 @@ func (s *Service) view(a *account, now time.Time, timeline bool) Account {
 	if acc.Status != StatusOffline && acc.Status != StatusNotSaved {
 		acc.NextRetry = time.Time{}
 	}
-	if a.lastErr != nil {
-		e := *a.lastErr
-		acc.LastError = &e
-	}
+	acc.LastError = recordedProblem(a.lastErr, acc.ProviderName)
 	if timeline {
-		acc.Timeline = append([]storage.TimelineEntry(nil), a.entries...)
+		acc.Timeline = entries(a.entries)
 	}
 	return acc
+}
+
+// lastError is a copy of the stored last failure (nil when none).
+func (a *account) lastError() *storage.ErrorInfo {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.lastErr == nil {
+		return nil
+	}
+	e := *a.lastErr
+	return &e
+}
+
+// entries are stored timeline entries as the faces see them.
+func entries(stored []storage.TimelineEntry) []Entry {
+	out := make([]Entry, len(stored))
+	for i, e := range stored {
+		out[i] = Entry{Time: e.Time, Kind: e.Kind, Summary: e.Summary, Detail: e.Detail}
+	}
+	return out
 }
 
 // detailed is the view with the whole timeline: what the store holds
@@ -195,7 +212,7 @@ func (s *Service) detailed(a *account, now time.Time) Account {
 		s.logf("account %s: reading its timeline: %v", a.id, err)
 	}
 	v := s.view(a, now, true)
-	v.Timeline = append(stored, v.Timeline...)
+	v.Timeline = append(entries(stored), v.Timeline...)
 	return v
 }
 

@@ -6,23 +6,19 @@ package accounts
 
 import (
 	"time"
-
-	"github.com/sellerconnect/sellerconnect/oauth"
-	"github.com/sellerconnect/sellerconnect/storage"
 )
 
 // Status is what a seller sees on an account's badge.
 type Status string
 
 const (
-	StatusConnected    Status = "connected"
-	StatusRefreshing   Status = "refreshing"
-	StatusExpiring     Status = "expiring"          // the refresh token ends within 14 days: reconnect by ReconnectBy
-	StatusReconnect    Status = "reconnect_needed"  // the grant is gone
-	StatusCredentials  Status = "credentials_wrong" // the app's client id or secret is wrong
-	StatusOffline      Status = "offline"           // temporary failures; retrying at NextRetry
-	StatusNotSaved     Status = "not_saved"         // a new token is held in memory because the keychain refused it
-	StatusDisconnected Status = "disconnected"
+	StatusConnected   Status = "connected"
+	StatusRefreshing  Status = "refreshing"
+	StatusExpiring    Status = "expiring"          // the refresh token ends within 14 days: reconnect by ReconnectBy
+	StatusReconnect   Status = "reconnect_needed"  // the grant is gone
+	StatusCredentials Status = "credentials_wrong" // the app's client id or secret is wrong
+	StatusOffline     Status = "offline"           // temporary failures; retrying at NextRetry
+	StatusNotSaved    Status = "not_saved"         // a new token is held in memory because the keychain refused it
 )
 
 // Account is a snapshot of one account for display. It holds no secret.
@@ -45,13 +41,41 @@ type Account struct {
 	NextRefresh  time.Time
 	NextRetry    time.Time // for StatusOffline and StatusNotSaved
 
-	LastError *storage.ErrorInfo
-	Timeline  []storage.TimelineEntry
+	LastError *Problem // the last failure recorded, nil when none
+	Timeline  []Entry  // oldest first; only Get fills it
 }
 
-// ProviderInfo is a provider as the connect screens list it.
-type ProviderInfo struct {
-	Profile oauth.Profile
+// Entry is one line of an account's timeline: an exchange with the
+// provider, a status change or an error. Redacted.
+type Entry struct {
+	Time    time.Time `json:"time"`
+	Kind    string    `json:"kind"` // "exchange", "status", "error", "note"
+	Summary string    `json:"summary"`
+	// Detail is the redacted exchange (method, url, request and response
+	// headers and bodies, status, latency) or the error's fields.
+	Detail map[string]any `json:"detail,omitempty"`
+}
+
+// Provider is a provider as the connect screens list it, with what a face
+// needs to run its flow. It holds no secret.
+type Provider struct {
+	ID, Name    string
+	Marketplace string
+	Environment string // "production", "sandbox", ...
+	// Source is "" for a built-in provider, else the provider file's path.
+	Source string
+	// Password: the seller signs in with email and password in a form
+	// here (no browser). Otherwise the flow runs in the system browser.
+	Password bool
+	// Paste: the browser ends on the provider's own page, and the seller
+	// pastes its address back (ConnectRequest.Paste).
+	Paste bool
+	// Redirect is how the browser comes back: "loopback", "loopback-fixed"
+	// or "paste" ("" for password sign-in). Rotation is "rotate" when the
+	// provider replaces the refresh token on every refresh, else "none".
+	Redirect, Rotation string
+	// Settings are the app settings the provider takes, in order.
+	Settings []Setting
 	// MissingSettings are the keys of required settings not yet supplied
 	// (client_id, client_secret, partnerId, ...). Empty means ready.
 	MissingSettings []string
@@ -59,6 +83,22 @@ type ProviderInfo struct {
 	// this provider's secrets go ("endpoints changed by FILE — confirm …"):
 	// nothing is sent until the seller confirms (Service.ConfirmEndpoints).
 	EndpointsChanged string
+	// Off, when not empty, says why the provider cannot be used now (its
+	// provider file did not load).
+	Off string
+	// TokenURL is where tokens are asked for (doctor probes it).
+	TokenURL string
+	// RevokeURL is set when the provider can revoke SellerConnect's access
+	// itself; RevokeHelp says where the seller does it otherwise.
+	RevokeURL, RevokeHelp string
+}
+
+// Setting is an app setting a provider takes (client id, client secret,
+// RuName, ...).
+type Setting struct {
+	Key, Label string
+	Secret     bool // kept in the keychain, never shown
+	Optional   bool
 }
 
 // ConnectRequest says how to run a connect flow. The service picks the flow
@@ -88,23 +128,9 @@ type ConnectRequest struct {
 	Timeout time.Duration
 }
 
-// EventKind says what changed.
-type EventKind string
-
-const (
-	EventAdded   EventKind = "added"
-	EventUpdated EventKind = "updated" // status, expiry, name or timeline changed
-	EventRemoved EventKind = "removed"
-)
-
-// Event tells subscribers that an account changed.
+// Event tells subscribers that an account was added or changed (status,
+// expiry, name or timeline), or, with Removed, that it is gone.
 type Event struct {
-	Kind    EventKind
 	Account Account
-}
-
-// DisconnectResult says what happened at the provider.
-type DisconnectResult struct {
-	Revoked bool   // the provider revoked the tokens
-	Help    string // where the seller revokes by hand when the provider has no endpoint
+	Removed bool
 }

@@ -103,10 +103,10 @@ const (
 	benchEmulatorEnv = "SELLERCONNECT_BENCH_EMULATOR"
 )
 
-func benchTiming() Timing {
+func benchTiming() timing {
 	// A lead of 10% (3 s of 30 s), at least 1 s; Token refreshes first only
 	// within 1 s of expiry, so the scheduler, not the callers, refreshes.
-	return Timing{MinLead: time.Second, Guarantee: time.Second}
+	return timing{MinLead: time.Second, Guarantee: time.Second}
 }
 
 // TestBenchEmulatorProcess is the emulator process of BenchmarkScheduler10k;
@@ -352,7 +352,7 @@ func benchID(i int) string { return fmt.Sprintf("demo-%06x", i) }
 
 // adopt stores accounts and their tokens as an earlier run of the service
 // would have left them.
-func adopt(b *testing.B, store Store, tm Timing, toks []*oauth.Token, created time.Time) {
+func adopt(b *testing.B, store accountStore, tm timing, toks []*oauth.Token, created time.Time) {
 	b.Helper()
 	for i, tok := range toks {
 		id := benchID(i)
@@ -372,14 +372,14 @@ func adopt(b *testing.B, store Store, tm Timing, toks []*oauth.Token, created ti
 	}
 }
 
-func benchConfig(b *testing.B, dir, emURL string, secrets SecretStore, clock clock.Clock, tm Timing) Config {
+func benchConfig(b *testing.B, dir, emURL string, secrets secretStore, clock clock.Clock, tm timing) config {
 	b.Helper()
 	cat, errs := oauth.LoadCatalog(filepath.Join(dir, "providers"))
 	if len(errs) > 0 {
 		b.Fatal(errs)
 	}
 	db := openDB(b, dir)
-	return Config{
+	return config{
 		DataDir: dir, Catalog: cat, Secrets: secrets, Store: storage.NewStore(db, secrets), Settings: db.Settings(),
 		Clock: clock, Timing: tm, AppVersion: "bench",
 		Endpoints: map[string]string{demoProvider: emURL + "/demo"},
@@ -581,7 +581,7 @@ func benchScheduler10k(b *testing.B) {
 	secrets := &faultstore.Memory{}
 	cfg := benchConfig(b, dir, em.url, secrets, clock.Real{}, tm)
 	// Let New build the profile the service uses (the demo, rebased).
-	probe, err := New(cfg)
+	probe, err := newService(cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -666,12 +666,12 @@ func benchScheduler10k(b *testing.B) {
 
 // runService runs the service over the adopted accounts for benchRun with
 // callers, and returns its figures and the tokens it leaves in the store.
-func runService(b *testing.B, em *benchEmulator, cfg Config, secrets *faultstore.Memory) (benchResult, []*oauth.Token) {
+func runService(b *testing.B, em *benchEmulator, cfg config, secrets *faultstore.Memory) (benchResult, []*oauth.Token) {
 	b.Helper()
 	hc, trips := timedHTTPClient()
 	cfg.HTTPClient = hc
 	var log refreshLog
-	svc, err := New(cfg)
+	svc, err := newService(cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -771,7 +771,7 @@ func runService(b *testing.B, em *benchEmulator, cfg Config, secrets *faultstore
 	return res, toks
 }
 
-func storedTokens(b *testing.B, store Store) []*oauth.Token {
+func storedTokens(b *testing.B, store accountStore) []*oauth.Token {
 	b.Helper()
 	toks := make([]*oauth.Token, benchAccounts)
 	for i := range toks {
@@ -798,7 +798,7 @@ func idlePhase(b *testing.B, emURL string) (wakeups float64, perCall time.Durati
 	dir := b.TempDir()
 	fc := clock.NewFake(time.Now())
 	secrets := &faultstore.Memory{}
-	cfg := benchConfig(b, dir, emURL, secrets, fc, Timing{})
+	cfg := benchConfig(b, dir, emURL, secrets, fc, timing{})
 	pol := cfg.Timing.withDefaults()
 	now := fc.Now()
 	toks := make([]*oauth.Token, benchAccounts)
@@ -808,7 +808,7 @@ func idlePhase(b *testing.B, emURL string) (wakeups float64, perCall time.Durati
 			IssuedAt: issued, Expiry: issued.Add(2 * time.Hour), RefreshExpiry: issued.Add(30 * 24 * time.Hour)}
 	}
 	adopt(b, cfg.Store, pol, toks, now)
-	svc, err := New(cfg)
+	svc, err := newService(cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -957,7 +957,7 @@ func (c *countingSource) Token() (*oauth2.Token, error) {
 
 // runOAuth2 serves the accounts with x/oauth2 token sources, one per
 // account as its documentation advises, for benchRun with the same callers.
-func runOAuth2(b *testing.B, em *benchEmulator, p *oauth.Profile, pol Timing, toks []*oauth.Token) benchResult {
+func runOAuth2(b *testing.B, em *benchEmulator, p *oauth.Profile, pol timing, toks []*oauth.Token) benchResult {
 	b.Helper()
 	var log refreshLog
 	var nRefresh atomic.Int64

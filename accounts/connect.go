@@ -208,11 +208,7 @@ func (s *Service) connect(ctx context.Context, req ConnectRequest) (Account, err
 		}
 	}
 	s.planNext(a)
-	kind := EventUpdated
-	if added {
-		kind = EventAdded
-	}
-	s.announce(a, kind)
+	s.announce(a)
 	if err := s.persist.flushNow(); err != nil {
 		s.logf("saving account records: %v", err)
 	}
@@ -300,7 +296,7 @@ func (s *Service) Test(ctx context.Context, id string) (Account, error) {
 	ident, err := s.client(a, "Test connection").Test(ctx, p, tok)
 	if err != nil {
 		s.addEntry(a, "error", "The test call failed: "+err.Error(), errorDetail(err, nil))
-		s.announce(a, "")
+		s.announce(a)
 		return s.detailed(a, s.clock.Now()), err
 	}
 	a.mu.Lock()
@@ -312,36 +308,48 @@ func (s *Service) Test(ctx context.Context, id string) (Account, error) {
 	}
 	a.mu.Unlock()
 	s.addEntry(a, "note", fmt.Sprintf("Test call succeeded: %s (%s)", ident.Name, ident.ID), nil)
-	s.announce(a, "")
+	s.announce(a)
 	return s.detailed(a, s.clock.Now()), nil
 }
 
 // Disconnect revokes where the provider can, then forgets the account: its
 // secret, record and timeline. A failed revocation does not keep the
-// account; the result says where to revoke by hand.
-func (s *Service) Disconnect(ctx context.Context, id string) (DisconnectResult, error) {
+// account. revoked says the provider revoked the tokens; otherwise help,
+// when the provider says, tells where the seller revokes by hand.
+func (s *Service) Disconnect(ctx context.Context, id string) (revoked bool, help string, err error) {
+	res, err := s.disconnect(ctx, id)
+	return res.revoked, res.help, err
+}
+
+// disconnected is what Disconnect did at the provider.
+type disconnected struct {
+	revoked bool
+	help    string
+}
+
+func (s *Service) disconnect(ctx context.Context, id string) (disconnected, error) {
 	a, err := s.account(id)
 	if err != nil {
-		return DisconnectResult{}, err
+		return disconnected{}, err
 	}
 	if err := a.acquire(ctx); err != nil {
-		return DisconnectResult{}, err
+		return disconnected{}, err
 	}
 	defer a.release()
 	lctx, cancel := context.WithTimeout(ctx, s.t.RequestTimeout)
 	defer cancel()
 	unlock, err := storage.LockAccount(lctx, s.cfg.DataDir, a.id)
 	if err != nil {
-		return DisconnectResult{}, err
+		return disconnected{}, err
 	}
 	defer unlock()
 	a.mu.Lock()
 	provider := a.rec.Provider
 	a.mu.Unlock()
-	var res DisconnectResult
+	var res disconnected
 	p, perr := s.profile(provider)
 	if perr == nil {
-		res.Help = p.RevokeHelp
+		res.help = p.RevokeHelp
 		tok, _, _ := s.readToken(id)
 		a.mu.Lock()
 		if a.unsaved || tok == nil {
@@ -354,9 +362,9 @@ func (s *Service) Disconnect(ctx context.Context, id string) (DisconnectResult, 
 			err := s.client(a, "Disconnect").Revoke(rctx, p, creds, tok)
 			cancel()
 			if err == nil {
-				res.Revoked = true
-			} else if res.Help == "" {
-				res.Help = "Revoking at the provider failed (" + scrub(err.Error(), a.secretsCopy()) + "); remove SellerConnect's access in the marketplace's account settings."
+				res.revoked = true
+			} else if res.help == "" {
+				res.help = "Revoking at the provider failed (" + scrub(err.Error(), a.secretsCopy()) + "); remove SellerConnect's access in the marketplace's account settings."
 			}
 		}
 	}

@@ -128,7 +128,7 @@ func TestDecide(t *testing.T) {
 func TestDecideServesUntilTheGuarantee(t *testing.T) {
 	t0 := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 	tok := &oauth.Token{AccessToken: "at", RefreshToken: "rt", IssuedAt: t0, Expiry: t0.Add(5 * time.Second)}
-	tm := DefaultTiming
+	tm := defaultTiming
 	g := tm.guarantee("a", tok)
 	planned := tm.refreshAt("a", tok)
 	if want := min(1250*time.Millisecond, planned.Sub(tok.IssuedAt)/2); g != want || g <= 0 {
@@ -203,12 +203,12 @@ func TestDemoCadenceMatchesItsText(t *testing.T) {
 		tok := &oauth.Token{AccessToken: "at", RefreshToken: "rt", IssuedAt: t0.Add(time.Duration(i) * time.Millisecond)}
 		tok.Expiry = tok.IssuedAt.Add(2 * time.Minute)
 		id := fmt.Sprint("demo-", i)
-		planned := DefaultTiming.refreshAt(id, tok)
+		planned := defaultTiming.refreshAt(id, tok)
 		d := planned.Sub(tok.IssuedAt)
 		lo, hi = min(lo, d), max(hi, d)
 		// A token just received is served at once, whatever its jitter.
 		sit := situation{tok: tok, rotates: true, now: tok.IssuedAt.Add(time.Second), caller: callerScript,
-			planned: planned, guard: DefaultTiming.guarantee(id, tok)}
+			planned: planned, guard: defaultTiming.guarantee(id, tok)}
 		if v := decide(sit); v.verdict != verdictServe {
 			t.Fatalf("%s: a fresh Demo token is not served: %v %q", id, v.verdict, v.rule)
 		}

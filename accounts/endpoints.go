@@ -44,15 +44,15 @@ func originOf(raw string) string {
 	return strings.ToLower(u.Scheme) + "://" + strings.ToLower(u.Host)
 }
 
-// EndpointsChangedError says a provider file moved where a provider's
+// endpointsChangedError says a provider file moved where a provider's
 // secrets go; nothing is sent there until the seller confirms.
-type EndpointsChangedError struct {
+type endpointsChangedError struct {
 	Provider string
 	File     string            // the provider file the profile comes from
 	Changed  map[string]string // role → "old → new"
 }
 
-func (e *EndpointsChangedError) Error() string {
+func (e *endpointsChangedError) Error() string {
 	roles := make([]string, 0, len(e.Changed))
 	for r := range e.Changed {
 		roles = append(roles, r)
@@ -67,7 +67,7 @@ func (e *EndpointsChangedError) Error() string {
 }
 
 // Advice says how to confirm.
-func (e *EndpointsChangedError) Advice() string {
+func (e *endpointsChangedError) Advice() string {
 	return fmt.Sprintf("If you made that change, confirm the new addresses in Settings or with \"sellerconnect credentials %s --confirm-endpoints\"; if not, remove the file.", e.Provider)
 }
 
@@ -94,7 +94,7 @@ func (s *Service) trusted(provider string) map[string]string {
 }
 
 // endpointsChanged compares the profile's origins with the trusted ones.
-func (s *Service) endpointsChanged(p *oauth.Profile) *EndpointsChangedError {
+func (s *Service) endpointsChanged(p *oauth.Profile) *endpointsChangedError {
 	if p.Source == oauth.BuiltinSource {
 		return nil
 	}
@@ -116,7 +116,7 @@ func (s *Service) endpointsChanged(p *oauth.Profile) *EndpointsChangedError {
 	if len(changed) == 0 {
 		return nil
 	}
-	return &EndpointsChangedError{Provider: p.ID, File: p.Source, Changed: changed}
+	return &endpointsChangedError{Provider: p.ID, File: p.Source, Changed: changed}
 }
 
 // endpointsError is endpointsChanged as the oauth error every flow reports

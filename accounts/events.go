@@ -62,15 +62,9 @@ func (h *hub) publish(ev Event) {
 func (s *subscriber) put(ev Event) {
 	s.mu.Lock()
 	id := ev.Account.ID
-	if old, ok := s.pending[id]; ok {
-		switch {
-		case ev.Kind == EventRemoved:
-		case old.Kind == EventAdded:
-			ev.Kind = EventAdded
-		case old.Kind == EventRemoved && ev.Kind == EventUpdated:
-			ev.Kind = EventAdded
-		}
-	} else {
+	// The newest event of an account stands for the ones before it: a
+	// face adds an account it does not know and updates one it does.
+	if _, ok := s.pending[id]; !ok {
 		s.order = append(s.order, id)
 	}
 	s.pending[id] = ev
@@ -110,11 +104,8 @@ func (s *subscriber) deliver() {
 }
 
 // announce publishes a's snapshot; a status change also goes to the
-// timeline. kind "" means EventUpdated.
-func (s *Service) announce(a *account, kind EventKind) {
-	if kind == "" {
-		kind = EventUpdated
-	}
+// timeline.
+func (s *Service) announce(a *account) {
 	now := s.clock.Now()
 	v := s.view(a, now, false)
 	a.mu.Lock()
@@ -134,7 +125,7 @@ func (s *Service) announce(a *account, kind EventKind) {
 	if changed {
 		s.logf("account %s: %s", a.id, v.Status)
 	}
-	s.hub.publish(Event{Kind: kind, Account: v})
+	s.hub.publish(Event{Account: v})
 }
 
 func orNew(s Status) string {

@@ -42,7 +42,7 @@ func collectErr(err error) {
 type envOpts struct {
 	fake      bool
 	accessTTL int // demo access lifetime, seconds
-	timing    Timing
+	timing    timing
 	memory    bool // in-memory secrets instead of the real keychain
 }
 
@@ -55,13 +55,13 @@ type env struct {
 	fault *faultstore.Store
 	mem   *faultstore.Memory // the keychain, with envOpts.memory
 	svc   *Service
-	cfg   Config
+	cfg   config
 }
 
 var testStart = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 
-func fastTiming() Timing {
-	return Timing{
+func fastTiming() timing {
+	return timing{
 		MinLead:      500 * time.Millisecond,
 		Guarantee:    time.Second,
 		WallCheck:    2 * time.Second,
@@ -111,13 +111,13 @@ func newEnv(t testing.TB, o envOpts) *env {
 	return e
 }
 
-func (e *env) config(tm Timing) Config {
+func (e *env) config(tm timing) config {
 	cat, errs := oauth.LoadCatalog(filepath.Join(e.dir, "providers"))
 	if len(errs) > 0 {
 		e.t.Fatal(errs)
 	}
 	db := openDB(e.t, e.dir)
-	return Config{
+	return config{
 		DataDir: e.dir, Catalog: cat, Secrets: e.fault, Store: storage.NewStore(db, e.fault), Settings: db.Settings(),
 		Clock: e.clock, Opener: &emulator.AutoApprover{},
 		Logf:       func(f string, a ...any) { collect(fmt.Sprintf(f, a...)) },
@@ -131,7 +131,7 @@ func (e *env) config(tm Timing) Config {
 }
 
 func (e *env) open() {
-	svc, err := New(e.cfg)
+	svc, err := newService(e.cfg)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -146,24 +146,24 @@ func (e *env) second() *Service {
 	cfg := e.cfg
 	db := openDB(e.t, e.dir) // a connection of its own, as a process has
 	cfg.Store, cfg.Settings = storage.NewStore(db, e.fault), db.Settings()
-	other, err := New(cfg)
+	other, err := newService(cfg)
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	e.t.Cleanup(func() {
 		collectErr(other.Close())
-		r := other.Report()
-		js, _ := r.JSON()
-		collect(r.Text(), string(js))
+		r := other.report()
+		js, _ := r.json()
+		collect(r.text(), string(js))
 	})
 	return other
 }
 
 // harvest collects every text the service can show.
 func (e *env) harvest() {
-	r := e.svc.Report()
-	collect(r.Text())
-	if b, err := r.JSON(); err == nil {
+	r := e.svc.report()
+	collect(r.text())
+	if b, err := r.json(); err == nil {
 		collect(string(b))
 	}
 	for _, a := range e.svc.List() {

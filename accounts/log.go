@@ -15,23 +15,23 @@ import (
 	"github.com/sellerconnect/sellerconnect/oauth"
 )
 
-// LogEnv sets the log level ("debug", "info", "warn", "error"); it beats
+// logEnv sets the log level ("debug", "info", "warn", "error"); it beats
 // the setting.
-const LogEnv = "SELLERCONNECT_LOG"
+const logEnv = "SELLERCONNECT_LOG"
 
-// LogFile is the log's path inside the data directory. It is rotated at
+// logFile is the log's path inside the data directory. It is rotated at
 // 5 MB, keeping three old files; the window and every command append to it.
-const LogFile = "logs/sellerconnect.log"
+const logFile = "logs/sellerconnect.log"
 
 // openLog returns the data directory's log, written through the redacting
 // handler, and what closes it.
 func openLog(dataDir string, level string, secrets *secretSet) (*slog.Logger, io.Closer) {
-	lj := &lumberjack.Logger{Filename: filepath.Join(dataDir, filepath.FromSlash(LogFile)), MaxSize: 5, MaxBackups: 3}
+	lj := &lumberjack.Logger{Filename: filepath.Join(dataDir, filepath.FromSlash(logFile)), MaxSize: 5, MaxBackups: 3}
 	if err := os.MkdirAll(filepath.Dir(lj.Filename), 0o700); err != nil {
 		return slog.New(slog.DiscardHandler), io.NopCloser(nil)
 	}
 	var lv slog.Level
-	if v := os.Getenv(LogEnv); v != "" {
+	if v := os.Getenv(logEnv); v != "" {
 		level = v
 	}
 	if err := lv.UnmarshalText([]byte(level)); err != nil {

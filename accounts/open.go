@@ -1,8 +1,8 @@
 package accounts
 
 import (
+	"errors"
 	"fmt"
-	"github.com/sellerconnect/sellerconnect/internal/clock"
 	"io"
 	"log/slog"
 	"os"
@@ -12,45 +12,45 @@ import (
 	"time"
 
 	"github.com/pkg/browser"
-
 	"github.com/sellerconnect/sellerconnect/demo"
 	"github.com/sellerconnect/sellerconnect/oauth"
 	"github.com/sellerconnect/sellerconnect/storage"
 )
 
-// Option adjusts what Open wires.
-type Option func(*Config)
+// Options says where Open works and what it replaces; the zero value is
+// the shipped app on the default data directory.
+type Options struct {
+	// DataDir is the data directory; "" for the default (see
+	// storage.DataDir).
+	DataDir string
+	// Version is the app version, for reports and the log.
+	Version string
+	// Secrets replaces the OS keychain (tests).
+	Secrets storage.Secrets
+	// Opener replaces the system browser (tests).
+	Opener oauth.URLOpener
+	// NoDemo leaves the Demo marketplace unserved.
+	NoDemo bool
+	// MustWrite fails Open before it touches anything when the data
+	// directory cannot take new files, for a command that would change
+	// something.
+	MustWrite bool
+}
 
-// WithVersion sets the app version shown in reports.
-func WithVersion(v string) Option { return func(c *Config) { c.AppVersion = v } }
-
-// WithLogf sends the service's log lines (already redacted) to f.
-func WithLogf(f func(string, ...any)) Option { return func(c *Config) { c.Logf = f } }
-
-// WithSecrets replaces the keychain (tests, benchmarks).
-func WithSecrets(st SecretStore) Option { return func(c *Config) { c.Secrets = st } }
-
-// WithClock replaces the real clock.
-func WithClock(cl clock.Clock) Option { return func(c *Config) { c.Clock = cl } }
-
-// WithTiming replaces the refresh policy.
-func WithTiming(t Timing) Option { return func(c *Config) { c.Timing = t } }
-
-// WithOpener replaces the system browser.
-func WithOpener(o oauth.URLOpener) Option { return func(c *Config) { c.Opener = o } }
-
-// WithoutDemo leaves the demo provider unserved.
-func WithoutDemo() Option { return func(c *Config) { c.Demo = nil } }
-
-// Open wires the real parts for a data directory ("" for the default: see
-// storage.DataDir): the OS keychain, the records and settings files, the
-// catalog with the custom providers in DATADIR/providers, an HTTP client
-// with timeouts, the system browser and the Demo. Every face opens the
-// service this way. Catalog errors do not stop it: CatalogErrors has them.
-func Open(dataDir string, opts ...Option) (*Service, error) {
-	dir, err := storage.DataDir(dataDir)
+// Open wires the real parts for a data directory: the OS keychain, the
+// shared database, the catalog with the custom providers in
+// DATADIR/providers, an HTTP client with timeouts, the system browser and
+// the Demo. Every face opens the service this way. Provider files that do
+// not load do not stop it: Providers names them.
+func Open(o Options) (*Service, error) {
+	dir, err := storage.DataDir(o.DataDir)
 	if err != nil {
-		return nil, err
+		return nil, &dataDirError{err: err, advice: "Check the directory's permissions, or choose another data directory."}
+	}
+	if o.MustWrite {
+		if err := checkWritable(dir); err != nil {
+			return nil, err
+		}
 	}
 	provDir := filepath.Join(dir, "providers")
 	cat, catErrs := oauth.LoadCatalog(provDir)
@@ -61,7 +61,7 @@ func Open(dataDir string, opts ...Option) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg := Config{
+	cfg := config{
 		DataDir:       dir,
 		Catalog:       cat,
 		CatalogErrors: catErrs,
@@ -70,10 +70,16 @@ func Open(dataDir string, opts ...Option) (*Service, error) {
 		Settings:      db.Settings(),
 		Opener:        systemBrowser{},
 		HTTPClient:    defaultHTTPClient(),
+		AppVersion:    o.Version,
 	}
-	cfg.Demo = demo.New(db, demo.Options{Now: func() time.Time { return cfg.clockOrReal().Now() }})
-	for _, o := range opts {
-		o(&cfg)
+	if o.Secrets != nil {
+		cfg.Secrets = o.Secrets
+	}
+	if o.Opener != nil {
+		cfg.Opener = o.Opener
+	}
+	if !o.NoDemo {
+		cfg.Demo = demo.New(db, demo.Options{Now: func() time.Time { return cfg.clockOrReal().Now() }})
 	}
 	cfg.Store = storage.NewStore(db, cfg.Secrets)
 	cfg.closeStore = db.Close
@@ -81,12 +87,38 @@ func Open(dataDir string, opts ...Option) (*Service, error) {
 	logger, closer := openLog(dir, cfg.Settings.Get().LogLevel, cfg.known)
 	cfg.logger, cfg.closeLog = logger, closer.Close
 	logger.Info("opened", "version", cfg.AppVersion, "data_dir", dir, "command", commandName(), "pid", os.Getpid())
-	s, err := New(cfg)
+	s, err := newService(cfg)
 	if err != nil {
 		db.Close()
 	}
 	return s, err
 }
+
+// checkWritable fails early, before anything is changed, when the data
+// directory cannot take new files (the database, locks).
+func checkWritable(dir string) error {
+	f, err := os.CreateTemp(dir, ".write-probe-*")
+	if err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // the sentence names the path
+		}
+		return &dataDirError{err: fmt.Errorf("the data directory %s is not writable (%v)", dir, err),
+			advice: "Check the directory's permissions and free space, or choose another data directory."}
+	}
+	name := f.Name()
+	f.Close()
+	return os.Remove(name)
+}
+
+// dataDirError is a data directory that cannot be used.
+type dataDirError struct {
+	err    error
+	advice string
+}
+
+func (e *dataDirError) Error() string { return e.err.Error() }
+func (e *dataDirError) Unwrap() error { return e.err }
 
 // commandName is the command this process runs ("window" for none).
 func commandName() string {
@@ -128,11 +160,11 @@ func (systemBrowser) Open(url string) error {
 
 const demoProvider = "demo"
 
-// Marketplace is a provider SellerConnect serves itself on 127.0.0.1 (the
+// marketplace is a provider SellerConnect serves itself on 127.0.0.1 (the
 // Demo): started on first use, its address then given to the provider's
 // profile. *demo.Server is one; its grants live in the shared store, so
 // every process serves the same marketplace.
-type Marketplace interface {
+type marketplace interface {
 	Start() error
 	URL() string
 	Close() error

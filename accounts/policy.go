@@ -8,9 +8,9 @@ import (
 	"github.com/sellerconnect/sellerconnect/oauth"
 )
 
-// Timing is the refresh policy. Zero fields take the defaults in
+// timing is the refresh policy. Zero fields take the defaults in
 // DefaultTiming; tests shrink them to run on second-scale lifetimes.
-type Timing struct {
+type timing struct {
 	// MinLead is the least time before expiry a refresh is planned (1 minute).
 	MinLead time.Duration
 	// LeadFraction of the access token's lifetime is the planned lead (0.1).
@@ -37,8 +37,8 @@ type Timing struct {
 	RequestTimeout time.Duration
 }
 
-// DefaultTiming is the production policy.
-var DefaultTiming = Timing{
+// defaultTiming is the production policy.
+var defaultTiming = timing{
 	MinLead:        time.Minute,
 	LeadFraction:   0.1,
 	Guarantee:      time.Minute,
@@ -52,8 +52,8 @@ var DefaultTiming = Timing{
 	RequestTimeout: 45 * time.Second,
 }
 
-func (t Timing) withDefaults() Timing {
-	d := DefaultTiming
+func (t timing) withDefaults() timing {
+	d := defaultTiming
 	if t.MinLead > 0 {
 		d.MinLead = t.MinLead
 	}
@@ -100,7 +100,7 @@ func lifetime(tok *oauth.Token) time.Duration {
 // lead is how long before expiry the refresh is planned: a fraction of the
 // lifetime, at least MinLead, but never more than half the lifetime (so a
 // short-lived token is not refreshed the moment it arrives).
-func (t Timing) lead(tok *oauth.Token) time.Duration {
+func (t timing) lead(tok *oauth.Token) time.Duration {
 	life := lifetime(tok)
 	l := time.Duration(float64(life) * t.LeadFraction)
 	if l < t.MinLead {
@@ -129,7 +129,7 @@ func jitterFrac(id string, tok *oauth.Token) float64 {
 
 // refreshAt is when the scheduler plans to refresh tok: expiry minus the
 // lead minus up to half the lead of jitter. Zero when the expiry is unknown.
-func (t Timing) refreshAt(id string, tok *oauth.Token) time.Time {
+func (t timing) refreshAt(id string, tok *oauth.Token) time.Time {
 	if tok == nil || tok.Expiry.IsZero() {
 		return time.Time{}
 	}
@@ -139,7 +139,7 @@ func (t Timing) refreshAt(id string, tok *oauth.Token) time.Time {
 }
 
 // target is the un-jittered planned time, used to measure lateness.
-func (t Timing) target(tok *oauth.Token) time.Time {
+func (t timing) target(tok *oauth.Token) time.Time {
 	return tok.Expiry.Add(-t.lead(tok))
 }
 
@@ -148,7 +148,7 @@ func (t Timing) target(tok *oauth.Token) time.Time {
 // fresh token has before its planned renewal, so that a token just
 // received is always served (callers wait only in the last stretch before
 // a rotation).
-func (t Timing) guarantee(id string, tok *oauth.Token) time.Duration {
+func (t timing) guarantee(id string, tok *oauth.Token) time.Duration {
 	g := t.Guarantee
 	if life := lifetime(tok); life > 0 && g > life/4 {
 		g = life / 4

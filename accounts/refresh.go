@@ -142,7 +142,7 @@ func (s *Service) quick(a *account) (*oauth.Token, error, bool) {
 		ts, err := s.store.TokenState(a.id)
 		if errors.Is(err, storage.ErrNoAccount) {
 			s.forget(a)
-			return nil, &NotFoundError{ID: a.id}, true
+			return nil, &notFoundError{ID: a.id}, true
 		}
 		if err != nil {
 			return nil, nil, false
@@ -156,7 +156,7 @@ func (s *Service) quick(a *account) (*oauth.Token, error, bool) {
 		a.seenDV = dv
 	}
 	if a.removed {
-		return nil, &NotFoundError{ID: a.id}, true
+		return nil, &notFoundError{ID: a.id}, true
 	}
 	if a.standing == standingStopped {
 		if stamp == a.stoppedStamp {
@@ -216,7 +216,7 @@ func (s *Service) underLock(ctx context.Context, a *account, m mode, since time.
 	ts, err := s.store.TokenState(a.id)
 	if errors.Is(err, storage.ErrNoAccount) {
 		s.forget(a)
-		return nil, &NotFoundError{ID: a.id}
+		return nil, &notFoundError{ID: a.id}
 	}
 	if err != nil {
 		return nil, err
@@ -239,7 +239,7 @@ func (s *Service) underLock(ctx context.Context, a *account, m mode, since time.
 	stored, loaded, rerr := s.decodeToken(a.id, func() (storage.Loaded, error) { return s.store.LoadTokenAt(a.id, ts) })
 	if errors.Is(rerr, storage.ErrNoAccount) {
 		s.forget(a)
-		return nil, &NotFoundError{ID: a.id}
+		return nil, &notFoundError{ID: a.id}
 	}
 	stamp := ts.Stamp()
 	if rerr == nil {
@@ -248,7 +248,7 @@ func (s *Service) underLock(ctx context.Context, a *account, m mode, since time.
 	a.mu.Lock()
 	if a.removed {
 		a.mu.Unlock()
-		return nil, &NotFoundError{ID: a.id}
+		return nil, &notFoundError{ID: a.id}
 	}
 	useMemory := holding && (stored == nil || a.tok.IssuedAt.After(stored.IssuedAt))
 	if loaded.Interrupted && !useMemory && s.rotates(a.rec.Provider) {
@@ -335,7 +335,7 @@ func (s *Service) settle(a *account, cur *oauth.Token) {
 	a.mu.Unlock()
 	s.planNext(a)
 	if changed {
-		s.announce(a, "")
+		s.announce(a)
 	}
 }
 
@@ -468,7 +468,7 @@ func (s *Service) doRefresh(ctx context.Context, a *account, cur *oauth.Token, m
 		// Disconnected elsewhere while the refresh was out: the store
 		// removed the new secret again, as the seller asked.
 		s.forget(a)
-		return nil, &NotFoundError{ID: a.id}
+		return nil, &notFoundError{ID: a.id}
 	}
 	stamp := ts.Stamp()
 	if saveErr != nil {
@@ -502,7 +502,7 @@ func (s *Service) doRefresh(ctx context.Context, a *account, cur *oauth.Token, m
 		s.addEntry(a, "error", "The renewed token could not be saved in the keychain; it is kept in memory and saving is retried", errorDetail(saveErr, nil))
 	}
 	s.planNext(a)
-	s.announce(a, "")
+	s.announce(a)
 	return nt, nil
 }
 
@@ -543,7 +543,7 @@ func (s *Service) trySave(a *account) {
 		s.addEntry(a, "note", "The renewed token is now saved in the keychain", nil)
 	}
 	s.planNext(a)
-	s.announce(a, "")
+	s.announce(a)
 }
 
 // retrySave is trySave for Close: it takes the locks itself, briefly, and
@@ -642,7 +642,7 @@ func (s *Service) setRefreshing(a *account) {
 	a.mu.Lock()
 	a.status = StatusRefreshing
 	a.mu.Unlock()
-	s.announce(a, "")
+	s.announce(a)
 }
 
 // failed classifies a refresh failure into the account's status.
@@ -732,7 +732,7 @@ func (s *Service) failed(a *account, p *oauth.Profile, cur *oauth.Token, err err
 	} else {
 		s.reschedule(a, reschedule)
 	}
-	s.announce(a, "")
+	s.announce(a)
 }
 
 // keychainTrouble records a keychain failure while reading; the scheduler
@@ -761,7 +761,7 @@ func (s *Service) keychainTrouble(a *account, err error, m mode) {
 	s.log.Warn("keychain", "account", a.id, "error", err.Error())
 	s.addEntry(a, "error", err.Error(), errorDetail(err, nil))
 	s.reschedule(a, retry)
-	s.announce(a, "")
+	s.announce(a)
 }
 
 // neverSent reports whether err shows the request never reached the

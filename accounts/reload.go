@@ -15,7 +15,7 @@ func (s *Service) tick() {
 	for _, r := range rows {
 		have[r.ID] = true
 		if a, added := s.adoptRow(r, now); added {
-			s.announce(a, EventAdded)
+			s.announce(a)
 		}
 	}
 	for _, a := range s.snapshotAccounts() {
@@ -46,6 +46,6 @@ func (s *Service) forget(a *account) {
 	provider := a.rec.Provider
 	a.mu.Unlock()
 	if !already {
-		s.hub.publish(Event{Kind: EventRemoved, Account: Account{ID: a.id, Provider: provider, Status: StatusDisconnected}})
+		s.hub.publish(Event{Removed: true, Account: Account{ID: a.id, Provider: provider}})
 	}
 }

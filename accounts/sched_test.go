@@ -156,7 +156,7 @@ func TestBackoffGrowsAndHonoursRetryAfter(t *testing.T) {
 }
 
 func TestLeadIsTenPercentAtLeastAMinuteWithStableJitter(t *testing.T) {
-	tm := DefaultTiming
+	tm := defaultTiming
 	tok := &oauth.Token{AccessToken: "x", IssuedAt: testStart, Expiry: testStart.Add(2 * time.Hour)}
 	if l := tm.lead(tok); l != 12*time.Minute {
 		t.Fatalf("lead %v", l)
@@ -200,9 +200,9 @@ func TestSubscribersNeverBlockAndCoalesce(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		for i := range 100000 {
-			h.publish(Event{Kind: EventUpdated, Account: Account{ID: fmt.Sprint("a", i%10), Reason: fmt.Sprint(i)}})
+			h.publish(Event{Account: Account{ID: fmt.Sprint("a", i%10), Reason: fmt.Sprint(i)}})
 		}
-		h.publish(Event{Kind: EventRemoved, Account: Account{ID: "a3"}})
+		h.publish(Event{Removed: true, Account: Account{ID: "a3"}})
 		close(done)
 	}()
 	select {
@@ -216,7 +216,7 @@ func TestSubscribersNeverBlockAndCoalesce(t *testing.T) {
 	last := map[string]Event{}
 	n := 0
 	timeout := time.After(5 * time.Second)
-	for len(last) < 10 || last["a3"].Kind != EventRemoved || last["a9"].Account.Reason != "99999" {
+	for len(last) < 10 || !last["a3"].Removed || last["a9"].Account.Reason != "99999" {
 		select {
 		case ev := <-slow:
 			last[ev.Account.ID] = ev
@@ -233,7 +233,7 @@ func TestSubscribersNeverBlockAndCoalesce(t *testing.T) {
 }
 
 func TestStatusDerivation(t *testing.T) {
-	s := &Service{t: DefaultTiming, clock: clock.NewFake(testStart)}
+	s := &Service{t: defaultTiming, clock: clock.NewFake(testStart)}
 	now := testStart
 	a := &account{status: StatusConnected}
 	cases := []struct {

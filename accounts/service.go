@@ -17,22 +17,22 @@ import (
 	"github.com/sellerconnect/sellerconnect/storage"
 )
 
-// SecretStore holds secrets: "account:<id>" (the token JSON) and
+// secretStore holds secrets: "account:<id>" (the token JSON) and
 // "provider:<id>:<setting>" (client secrets). *storage.Keychain and
 // *faultstore.Store satisfy it. Get returns an error wrapping
 // storage.ErrNotFound for a missing key.
-type SecretStore interface {
+type secretStore interface {
 	Get(key string) ([]byte, error)
 	Set(key string, value []byte) error
 	Delete(key string) error
 }
 
-// Store is where accounts live, shared by every process on the machine:
+// accountStore is where accounts live, shared by every process on the machine:
 // each account's record and timeline, and its token kept two-phase with
-// the keychain (see storage.Tokens). *storage.Store, SQLite with the OS
+// the keychain (see storage.Tokens). *storage.accountStore, SQLite with the OS
 // keychain, is the one SellerConnect ships; the refresh code sees only
 // this interface.
-type Store interface {
+type accountStore interface {
 	Accounts() ([]storage.Row, error)
 	Account(id string) (storage.Row, bool, error)
 	UpdateAccounts(updates map[string]storage.RecordUpdate, keep storage.TimelineKeep) (gone []string, err error)
@@ -58,13 +58,13 @@ type Store interface {
 	ConnectFailures() ([]storage.ConnectFailure, error)
 }
 
-// Config wires the service. DataDir, Catalog, Secrets and Store are
+// config wires the service. DataDir, Catalog, Secrets and Store are
 // required; the rest have defaults.
-type Config struct {
+type config struct {
 	DataDir  string
 	Catalog  *oauth.Catalog
-	Secrets  SecretStore // client secrets; the Store keeps tokens in the same keychain
-	Store    Store
+	Secrets  secretStore // client secrets; the Store keeps tokens in the same keychain
+	Store    accountStore
 	Settings *storage.Settings // nil: provider settings come from profile defaults only
 	Clock    clock.Clock       // nil: the real clock
 	Opener   oauth.URLOpener   // opens the consent page; nil: never opens a browser
@@ -75,16 +75,17 @@ type Config struct {
 	// Additions beyond the first contract:
 
 	// Timing is the refresh policy; zero fields take DefaultTiming.
-	Timing Timing
+	Timing timing
 	// AppVersion goes into reports.
 	AppVersion string
-	// ProvidersDir is the custom providers folder ReloadProviders reads.
+	// ProvidersDir is the custom providers folder, read again when it
+	// changes (see Providers).
 	ProvidersDir string
 	// CatalogErrors are provider files that did not load (shown by the faces).
 	CatalogErrors []error
 	// Demo serves the built-in "demo" provider, started on first use; nil
 	// leaves it unserved. Open sets the Demo marketplace.
-	Demo Marketplace
+	Demo marketplace
 	// closeStore, when set, closes the store at Close (Open opened it).
 	closeStore func() error
 	// logger is the log (Open's: the data directory's rotated file, through
@@ -100,10 +101,10 @@ type Config struct {
 
 // Service keeps every account's tokens valid and answers both faces.
 type Service struct {
-	cfg     Config
-	t       Timing
+	cfg     config
+	t       timing
 	clock   clock.Clock
-	secrets SecretStore
+	secrets secretStore
 	http    *http.Client
 	logf    func(string, ...any)
 	log     *slog.Logger
@@ -112,8 +113,10 @@ type Service struct {
 	catMu   sync.RWMutex
 	catalog *oauth.Catalog
 	catErrs []error
+	// catPrint is the providers folder as last loaded (see folderPrint).
+	catPrint string
 
-	store Store
+	store accountStore
 
 	mu    sync.RWMutex
 	accts map[string]*account
@@ -152,26 +155,27 @@ type Service struct {
 	peakHTTP  atomic.Int64
 }
 
-// New builds the service on the store. Accounts are read when first
+// newService builds the service on the store. Accounts are read when first
 // needed. A keychain that does not answer is no error here: List works,
 // and Connect and Token report the keychain's advice when they need it.
-func New(cfg Config) (*Service, error) {
+func newService(cfg config) (*Service, error) {
 	if cfg.DataDir == "" || cfg.Catalog == nil || cfg.Secrets == nil || cfg.Store == nil {
 		return nil, errors.New("accounts: Config needs DataDir, Catalog, Secrets and Store")
 	}
 	s := &Service{
-		cfg:     cfg,
-		t:       cfg.Timing.withDefaults(),
-		clock:   cfg.Clock,
-		secrets: cfg.Secrets,
-		store:   cfg.Store,
-		http:    cfg.HTTPClient,
-		logf:    cfg.Logf,
-		catalog: cfg.Catalog,
-		catErrs: cfg.CatalogErrors,
-		accts:   map[string]*account{},
-		sems:    map[string]chan struct{}{},
-		creds:   map[string]oauth.Credentials{},
+		cfg:      cfg,
+		t:        cfg.Timing.withDefaults(),
+		clock:    cfg.Clock,
+		secrets:  cfg.Secrets,
+		store:    cfg.Store,
+		http:     cfg.HTTPClient,
+		logf:     cfg.Logf,
+		catalog:  cfg.Catalog,
+		catErrs:  cfg.CatalogErrors,
+		catPrint: folderPrint(cfg.ProvidersDir),
+		accts:    map[string]*account{},
+		sems:     map[string]chan struct{}{},
+		creds:    map[string]oauth.Credentials{},
 	}
 	if s.clock == nil {
 		s.clock = clock.Real{}
@@ -250,7 +254,7 @@ func (s *Service) adoptRow(r storage.Row, now time.Time) (*account, bool) {
 	return a, true
 }
 
-func (c *Config) clockOrReal() clock.Clock {
+func (c *config) clockOrReal() clock.Clock {
 	if c.Clock == nil {
 		return clock.Real{}
 	}
@@ -330,20 +334,20 @@ func (s *Service) Close() error {
 	return errors.Join(errs...)
 }
 
-// UnsavedError is what Close returns when renewed tokens are still only in
+// unsavedError is what Close returns when renewed tokens are still only in
 // memory after SaveDeadline of retries: the provider replaced the stored
 // ones, so these accounts will need connecting again.
-type UnsavedError struct {
+type unsavedError struct {
 	Accounts []string // ids
 	Err      error    // the keychain's last refusal
 }
 
-func (e *UnsavedError) Error() string {
+func (e *unsavedError) Error() string {
 	return fmt.Sprintf("the keychain refused to save the renewed token of %s (%v); the provider has already replaced the stored one, so %s will need connecting again. Fix or unlock the keychain and keep SellerConnect open, or connect %s again",
 		strings.Join(e.Accounts, ", "), e.Err, plural(len(e.Accounts), "this account", "these accounts"), plural(len(e.Accounts), "it", "them"))
 }
 
-func (e *UnsavedError) Unwrap() error { return e.Err }
+func (e *unsavedError) Unwrap() error { return e.Err }
 
 func plural(n int, one, many string) string {
 	if n == 1 {
@@ -354,7 +358,7 @@ func plural(n int, one, many string) string {
 
 // saveUnsaved retries saving renewed tokens the keychain refused, with
 // growing pauses, for up to SaveDeadline; what still fails is returned as
-// an *UnsavedError (and marked, so other processes stop waiting for it).
+// an *unsavedError (and marked, so other processes stop waiting for it).
 func (s *Service) saveUnsaved() error {
 	deadline := time.Now().Add(s.t.SaveDeadline)
 	for try := 0; ; try++ {
@@ -370,7 +374,7 @@ func (s *Service) saveUnsaved() error {
 		}
 		pause := backoff(try, s.t.SaveRetry, 5*time.Second, 0)
 		if time.Now().Add(pause).After(deadline) {
-			ue := &UnsavedError{Err: last}
+			ue := &unsavedError{Err: last}
 			for _, a := range left {
 				s.giveUpUnsaved(a)
 				ue.Accounts = append(ue.Accounts, a.id)
@@ -412,19 +416,19 @@ func (s *Service) account(id string) (*account, error) {
 			return a, nil
 		}
 	}
-	return nil, &NotFoundError{ID: id}
+	return nil, &notFoundError{ID: id}
 }
 
-// NotFoundError says no account has the id.
-type NotFoundError struct{ ID string }
+// notFoundError says no account has the id.
+type notFoundError struct{ ID string }
 
-func (e *NotFoundError) Error() string { return fmt.Sprintf("no account %q", e.ID) }
+func (e *notFoundError) Error() string { return fmt.Sprintf("no account %q", e.ID) }
 
-// ErrNotFound is matched by errors.Is for a missing account.
-var ErrNotFound = errors.New("account not found")
+// errNotFound is matched by errors.Is for a missing account.
+var errNotFound = errors.New("account not found")
 
 // Is makes errors.Is(err, ErrNotFound) true.
-func (e *NotFoundError) Is(target error) bool { return target == ErrNotFound }
+func (e *notFoundError) Is(target error) bool { return target == errNotFound }
 
 // lookup finds a provider in the catalog as it stands (provider files can
 // be reloaded while the service runs).
@@ -466,55 +470,6 @@ func (s *Service) profile(id string) (*oauth.Profile, error) {
 		return s.demo.rebase(p), nil
 	}
 	return p, nil
-}
-
-// Providers lists the built-in and custom providers.
-func (s *Service) Providers() []ProviderInfo {
-	s.catMu.RLock()
-	list := s.catalog.List()
-	s.catMu.RUnlock()
-	out := make([]ProviderInfo, 0, len(list))
-	for _, p := range list {
-		if base, ok := s.cfg.Endpoints[p.ID]; ok {
-			p = p.Rebase(base)
-		} else if p.ID == demoProvider && s.cfg.Demo != nil && s.demo.running() {
-			p = s.demo.rebase(p)
-		}
-		c, _ := s.credentials(p)
-		info := ProviderInfo{Profile: *p, MissingSettings: p.MissingSettings(c)}
-		if orig, ok := s.lookup(p.ID); ok {
-			if ec := s.endpointsChanged(orig); ec != nil {
-				info.EndpointsChanged = ec.Error()
-			}
-		}
-		out = append(out, info)
-	}
-	return out
-}
-
-// CatalogErrors are the provider files that did not load.
-func (s *Service) CatalogErrors() []error {
-	s.catMu.RLock()
-	defer s.catMu.RUnlock()
-	return append([]error(nil), s.catErrs...)
-}
-
-// ReloadProviders re-reads the custom providers folder (Config.ProvidersDir).
-func (s *Service) ReloadProviders() []error {
-	if s.cfg.ProvidersDir == "" {
-		return nil
-	}
-	cat, errs := oauth.LoadCatalog(s.cfg.ProvidersDir)
-	if cat == nil {
-		return errs
-	}
-	s.catMu.Lock()
-	s.catalog, s.catErrs = cat, errs
-	s.catMu.Unlock()
-	s.credMu.Lock()
-	s.creds = map[string]oauth.Credentials{}
-	s.credMu.Unlock()
-	return errs
 }
 
 func secretKey(provider, key string) string { return "provider:" + provider + ":" + key }
@@ -669,6 +624,9 @@ func (s *Service) retryStopped(provider string) {
 	}
 }
 
+// DataDir is the data directory the service works in.
+func (s *Service) DataDir() string { return s.cfg.DataDir }
+
 // List returns every account, sorted by provider then name.
 func (s *Service) List() []Account {
 	if err := s.loadAll(); err != nil {
@@ -733,7 +691,7 @@ func (s *Service) Refresh(ctx context.Context, id string) error {
 	return err
 }
 
-// RefreshOutcome is one account's part in RefreshAll.
+// RefreshOutcome is one account's part in RefreshEach.
 type RefreshOutcome struct {
 	ID string
 	// Skipped: the account waits for the seller (reconnect, or app
@@ -774,15 +732,4 @@ func (s *Service) RefreshEach(ctx context.Context) []RefreshOutcome {
 	}
 	wg.Wait()
 	return out
-}
-
-// RefreshAll is RefreshEach with the failures joined into one error.
-func (s *Service) RefreshAll(ctx context.Context) error {
-	var errs []error
-	for _, o := range s.RefreshEach(ctx) {
-		if o.Err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", o.ID, o.Err))
-		}
-	}
-	return errors.Join(errs...)
 }

@@ -37,12 +37,12 @@ func TestStopHelperProcess(t *testing.T) {
 
 // announcingStore prints "saved ID NANOS" once a renewed token is stored.
 type announcingStore struct {
-	Store
+	accountStore
 	out func(string)
 }
 
 func (s announcingStore) SaveToken(id string, v []byte) (storage.TokenState, error) {
-	ts, err := s.Store.SaveToken(id, v)
+	ts, err := s.accountStore.SaveToken(id, v)
 	if err == nil {
 		s.out(fmt.Sprintf("saved %s %d", id, time.Now().UnixNano()))
 	}
@@ -63,8 +63,8 @@ func runStopHelper() int {
 		out("err " + err.Error())
 		return 2
 	}
-	cfg.Store = announcingStore{Store: cfg.Store, out: out}
-	svc, err := New(cfg)
+	cfg.Store = announcingStore{accountStore: cfg.Store, out: out}
+	svc, err := newService(cfg)
 	if err != nil {
 		out("err " + err.Error())
 		return 2
@@ -221,7 +221,7 @@ func TestSIGKILLAfterTheAnswerIsToldAsACrash(t *testing.T) {
 		default:
 			t.Errorf("round %d: after the kill: %s: %q (%v)", n, a.Status, a.Reason, err)
 		}
-		if _, err := next.Disconnect(bg(t), id); err != nil {
+		if _, _, err := next.Disconnect(bg(t), id); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -25,7 +25,7 @@ func TestDisconnectIsFinalWhileAnotherProcessRuns(t *testing.T) {
 	if _, err := other.Token(ctx, id); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.svc.Disconnect(ctx, id); err != nil {
+	if _, _, err := e.svc.Disconnect(ctx, id); err != nil {
 		t.Fatal(err)
 	}
 	// The other process has something of its own to write about the
@@ -36,12 +36,12 @@ func TestDisconnectIsFinalWhileAnotherProcessRuns(t *testing.T) {
 	}
 	collectErr(other.persist.flushNow())
 	_, err := other.Token(ctx, id)
-	if !errors.Is(err, ErrNotFound) {
+	if !errors.Is(err, errNotFound) {
 		t.Errorf("Token in the other process after disconnect: %v, want not found", err)
 	}
 	e.waitFor("the other process to let it go", 5*time.Second, func() bool {
 		_, err := other.Get(id)
-		return errors.Is(err, ErrNotFound)
+		return errors.Is(err, errNotFound)
 	})
 	time.Sleep(2500 * time.Millisecond) // a wall-clock tick of the other process
 	if _, ok, err := e.cfg.Store.Account(id); ok || err != nil {
@@ -55,7 +55,7 @@ func TestDisconnectIsFinalWhileAnotherProcessRuns(t *testing.T) {
 		}
 	}
 	// A third process started afresh does not see it either.
-	if _, err := e.second().Get(id); !errors.Is(err, ErrNotFound) {
+	if _, err := e.second().Get(id); !errors.Is(err, errNotFound) {
 		t.Fatalf("a new process found it: %v", err)
 	}
 }
@@ -63,7 +63,7 @@ func TestDisconnectIsFinalWhileAnotherProcessRuns(t *testing.T) {
 // brokenCreate is a store whose new accounts cannot be written: its
 // CreateAccount runs the real one on a closed database.
 type brokenCreate struct {
-	Store
+	accountStore
 	closed *storage.Store
 }
 
@@ -79,7 +79,7 @@ func TestConnectIsAllOrNothing(t *testing.T) {
 	closed := openDB(t, t.TempDir())
 	closed.Close()
 	e.svc.Close()
-	e.cfg.Store = brokenCreate{Store: e.cfg.Store, closed: storage.NewStore(closed, e.fault)}
+	e.cfg.Store = brokenCreate{accountStore: e.cfg.Store, closed: storage.NewStore(closed, e.fault)}
 	e.open()
 	e.svc.cfg.Opener = &emulator.AutoApprover{Seller: "unlucky-seller"}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -142,9 +142,9 @@ func TestRotatedTokenUnsavedAtCloseIsReported(t *testing.T) {
 		start := time.Now()
 		err := e.svc.Close()
 		collectErr(err)
-		var ue *UnsavedError
+		var ue *unsavedError
 		if !errors.As(err, &ue) || len(ue.Accounts) != 1 || ue.Accounts[0] != id {
-			t.Fatalf("Close: %v, want an UnsavedError naming %s", err, id)
+			t.Fatalf("Close: %v, want an unsavedError naming %s", err, id)
 		}
 		if took := time.Since(start); took < fastTiming().SaveRetry {
 			t.Errorf("gave up after %s without retrying", took)
@@ -210,7 +210,7 @@ func (e *env) withOwnDemo(ttl time.Duration) *Service {
 	db := openDB(e.t, e.dir)
 	cfg.Store, cfg.Settings = storage.NewStore(db, e.fault), db.Settings()
 	cfg.Demo = demo.New(db, demo.Options{AccessTTL: ttl})
-	other, err := New(cfg)
+	other, err := newService(cfg)
 	if err != nil {
 		e.t.Fatal(err)
 	}

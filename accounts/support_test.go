@@ -65,14 +65,14 @@ func TestScriptedDayIsInTheLogAndTheReport(t *testing.T) {
 	if a := e.status(id); a.Status != StatusReconnect {
 		t.Fatalf("after the revocation: %s", a.Status)
 	}
-	report := e.svc.Report()
-	text := report.Text()
-	js, _ := report.JSON()
+	report := e.svc.report()
+	text := report.text()
+	js, _ := report.json()
 	collect(text, string(js))
 	if err := e.svc.Close(); err != nil {
 		t.Fatal(err)
 	}
-	logBytes, err := os.ReadFile(filepath.Join(e.dir, filepath.FromSlash(LogFile)))
+	logBytes, err := os.ReadFile(filepath.Join(e.dir, filepath.FromSlash(logFile)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,18 +28,18 @@ func (s *Service) addEntry(a *account, kind, summary string, detail map[string]a
 func (a *account) appendEntry(e storage.TimelineEntry) {
 	e.Routine = routine(e)
 	a.entries = append(a.entries, e)
-	if n := len(a.entries); n > TimelineLimit {
-		a.entries = append(a.entries[:0:0], a.entries[n-TimelineLimit:]...)
+	if n := len(a.entries); n > timelineLimit {
+		a.entries = append(a.entries[:0:0], a.entries[n-timelineLimit:]...)
 	}
 }
 
 // timelineKeep bounds every account's timeline in the store. Successful
 // exchanges repeat every refresh and say little once a few are there;
 // failures are what support needs, so they stay in view longer.
-var timelineKeep = storage.TimelineKeep{All: TimelineLimit, Routine: RoutineLimit}
+var timelineKeep = storage.TimelineKeep{All: timelineLimit, Routine: routineLimit}
 
-// RoutineLimit is how many successful exchanges a timeline keeps.
-const RoutineLimit = 10
+// routineLimit is how many successful exchanges a timeline keeps.
+const routineLimit = 10
 
 // routine reports whether e is an exchange the provider answered with 2xx.
 func routine(e storage.TimelineEntry) bool {

@@ -65,8 +65,8 @@ func TestTimelineKeepsFailuresOverRoutine(t *testing.T) {
 			failures++
 		}
 	}
-	if routineN != RoutineLimit || failures != 3 {
-		t.Fatalf("%d routine and %d failure entries; want %d and 3", routineN, failures, RoutineLimit)
+	if routineN != routineLimit || failures != 3 {
+		t.Fatalf("%d routine and %d failure entries; want %d and 3", routineN, failures, routineLimit)
 	}
 	if last := tl[len(tl)-1]; !last.Time.Equal(at) {
 		t.Errorf("the newest entry is not last")

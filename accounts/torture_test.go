@@ -49,17 +49,17 @@ func tokenHash(tok string) string {
 // tortureConfig is the service configuration every torture process uses: the
 // same data directory (database, locks), the same keychain and
 // the same emulator.
-func tortureConfig(dir, emURL string, logf func(string, ...any)) (Config, error) {
+func tortureConfig(dir, emURL string, logf func(string, ...any)) (config, error) {
 	cat, errs := oauth.LoadCatalog(filepath.Join(dir, "providers"))
 	if len(errs) > 0 {
-		return Config{}, fmt.Errorf("catalog: %v", errs)
+		return config{}, fmt.Errorf("catalog: %v", errs)
 	}
 	db, err := storage.OpenDB(dir)
 	if err != nil {
-		return Config{}, err
+		return config{}, err
 	}
 	kc := storage.NewKeychain(dir)
-	return Config{
+	return config{
 		DataDir: dir, Catalog: cat, Secrets: kc, Store: storage.NewStore(db, kc), Settings: db.Settings(), closeStore: db.Close,
 		Logf: logf, Timing: fastTiming(), AppVersion: "test-1.2.3",
 		Endpoints: map[string]string{"demo": emURL + "/demo"},
@@ -117,7 +117,7 @@ func runHelperProcess() int {
 		line("err", err.Error())
 		return 2
 	}
-	svc, err := New(cfg)
+	svc, err := newService(cfg)
 	if err != nil {
 		line("err", err.Error())
 		return 2
@@ -145,10 +145,10 @@ func runHelperProcess() int {
 	if err := svc.Close(); err != nil {
 		line("err", "close: "+err.Error())
 	}
-	r := svc.Report()
-	js, _ := r.JSON()
+	r := svc.report()
+	js, _ := r.json()
 	if out := os.Getenv(helperEnv + "_REPORT"); out != "" {
-		if err := os.WriteFile(out, []byte(r.Text()+"\n"+string(js)), 0o600); err != nil {
+		if err := os.WriteFile(out, []byte(r.text()+"\n"+string(js)), 0o600); err != nil {
 			line("err", err.Error())
 		}
 	}

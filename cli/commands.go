@@ -89,7 +89,7 @@ func (r *runner) cmdProviders(args []string) int {
 	if err != nil {
 		return r.fail(err, "")
 	}
-	out := providersOutput(s.svc.Providers(), s.catalogErrors)
+	out := providersOutput(providerList(s.svc), s.catalogErrors)
 	if *asJSON {
 		if err := writeJSON(r.stdout, out); err != nil {
 			return r.fail(err, "")
@@ -281,14 +281,13 @@ func (r *runner) cmdDisconnect(args []string) int {
 	if err != nil {
 		return r.fail(err, "")
 	}
-	res, err := s.svc.Disconnect(r.ctx, a.ID)
+	revoked, help, err := s.svc.Disconnect(r.ctx, a.ID)
 	if err != nil {
 		return r.fail(err, subject(a))
 	}
-	if res.Revoked {
+	if revoked {
 		fmt.Fprintf(r.stdout, "%s\tdisconnected\tthe provider revoked its tokens\n", a.ID)
 	} else {
-		help := res.Help
 		if help == "" {
 			help = "the provider offers no way to revoke them from here"
 		}

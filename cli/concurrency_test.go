@@ -39,7 +39,7 @@ func TestTokenWhileRefresherRuns(t *testing.T) {
 	})
 	id := f.connect("depop", false)
 
-	svc, catErrs, err := openService(f.dir)
+	svc, catErrs, err := openService(f.dir, true)
 	if err != nil || len(catErrs) > 0 {
 		t.Fatalf("open service: %v %v", err, catErrs)
 	}

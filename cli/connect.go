@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/sellerconnect/sellerconnect/accounts"
-	"github.com/sellerconnect/sellerconnect/oauth"
 )
 
 // lineReader reads stdin line by line for every prompt of one command, so
@@ -39,16 +38,16 @@ func (r *runner) lines() *lineReader {
 	return r.input
 }
 
-func findProvider(svc *accounts.Service, id string) (accounts.ProviderInfo, error) {
-	for _, p := range svc.Providers() {
-		if p.Profile.ID == id {
+func findProvider(svc *accounts.Service, id string) (accounts.Provider, error) {
+	for _, p := range providerList(svc) {
+		if p.ID == id {
 			return p, nil
 		}
 	}
 	if err := svc.ProviderOff(id); err != nil {
-		return accounts.ProviderInfo{}, err
+		return accounts.Provider{}, err
 	}
-	return accounts.ProviderInfo{}, usageErr("Run \"sellerconnect providers\" to list them.", "there is no provider %q", id)
+	return accounts.Provider{}, usageErr("Run \"sellerconnect providers\" to list them.", "there is no provider %q", id)
 }
 
 func (r *runner) cmdConnect(args []string) int {
@@ -62,7 +61,7 @@ func (r *runner) cmdConnect(args []string) int {
 	if err != nil {
 		return r.fail(err, "")
 	}
-	p := info.Profile
+	p := info
 	// Check the keychain before the seller consents: a grant that cannot be
 	// saved is a wasted consent. First, too, because the app credentials
 	// live there: an unavailable keychain is not "credentials missing".
@@ -78,13 +77,13 @@ func (r *runner) cmdConnect(args []string) int {
 	ctx, cancel := context.WithCancelCause(r.ctx)
 	defer cancel(nil)
 	req := accounts.ConnectRequest{Provider: p.ID, NoBrowser: *noBrowser}
-	if p.Connect == oauth.ConnectPassword {
+	if p.Password {
 		req.Email, req.Password, err = r.askPassword(p)
 		if err != nil {
 			return r.fail(err, "")
 		}
 	} else {
-		paste := p.Redirect.Mode == oauth.RedirectPaste
+		paste := p.Paste
 		req.OnAuthURL = func(u string) { r.showAuthURL(p, u, *noBrowser, paste) }
 		// Paste-mode providers finish only with a pasted address; loopback
 		// ones accept one as a fallback when the browser runs elsewhere.
@@ -123,7 +122,7 @@ func (r *runner) cmdConnect(args []string) int {
 	return ExitOK
 }
 
-func (r *runner) showAuthURL(p oauth.Profile, u string, noBrowser, paste bool) {
+func (r *runner) showAuthURL(p accounts.Provider, u string, noBrowser, paste bool) {
 	if noBrowser {
 		fmt.Fprintf(r.stderr, "Open this address in a browser to connect %s:\n\n%s\n\n", p.Name, u)
 	} else {
@@ -166,7 +165,7 @@ func (r *runner) readPaste(ch chan<- string, required bool, waiting *atomic.Bool
 
 // askPassword prompts on stderr for a password provider's email and
 // password; the password is read without echo from a terminal.
-func (r *runner) askPassword(p oauth.Profile) (email, password string, err error) {
+func (r *runner) askPassword(p accounts.Provider) (email, password string, err error) {
 	in := r.lines()
 	fmt.Fprintf(r.stderr, "Sign in to %s.\nEmail: ", p.Name)
 	email, err = in.line()
@@ -185,4 +184,11 @@ func (r *runner) askPassword(p oauth.Profile) (email, password string, err error
 		return "", "", &cliError{code: ExitUsage, msg: "no password was entered", advice: "Enter the seller account's password; it is sent once and never stored."}
 	}
 	return email, password, nil
+}
+
+// providerList is the provider catalog; the files that did not load are
+// the session's to tell (session.catalogErrors).
+func providerList(svc *accounts.Service) []accounts.Provider {
+	list, _ := svc.Providers()
+	return list
 }

@@ -23,7 +23,7 @@ func (r *runner) cmdCredentials(args []string) int {
 	if err != nil {
 		return r.fail(err, "")
 	}
-	p := info.Profile
+	p := info
 	if *confirm {
 		if info.EndpointsChanged == "" {
 			fmt.Fprintf(r.stderr, "%s sends its credentials where they were entered for; nothing to confirm.\n", p.Name)

@@ -11,8 +11,6 @@ import (
 	"time"
 
 	"github.com/sellerconnect/sellerconnect/accounts"
-	"github.com/sellerconnect/sellerconnect/oauth"
-	"github.com/sellerconnect/sellerconnect/storage"
 )
 
 type doctorJSON struct {
@@ -76,36 +74,28 @@ func (r *runner) doctor() doctorJSON {
 	out := doctorJSON{Schema: schemaVersion, Version: Version}
 	add := func(c checkJSON) { out.Checks = append(out.Checks, c) }
 
-	dir, err := r.dataDir()
+	s, err := r.open(true)
 	if err != nil {
 		msg, advice := describe(err, "")
 		add(checkJSON{Check: "data_dir", Status: checkFail, Message: msg, Advice: advice})
-		out.OK = false
-		return out
-	}
-	out.DataDir = dir
-	if err := checkWritable(dir); err != nil {
-		msg, advice := describe(err, "")
-		add(checkJSON{Check: "data_dir", Status: checkFail, Message: msg, Advice: advice})
+		if s, err = r.open(false); err != nil {
+			msg, advice := describe(err, "")
+			add(checkJSON{Check: "service", Status: checkFail, Message: msg, Advice: advice})
+			return finish(out)
+		}
 	} else {
-		add(checkJSON{Check: "data_dir", Status: checkOK, Message: dir + " is writable"})
+		add(checkJSON{Check: "data_dir", Status: checkOK, Message: s.dir + " is writable"})
 	}
+	dir := s.dir
+	out.DataDir = dir
 
-	kc := storage.NewKeychain(dir)
-	if err := kc.Probe(); err != nil {
+	if err := s.svc.CheckKeychain(); err != nil {
 		msg, advice := describe(err, "")
 		add(checkJSON{Check: "keychain", Status: checkFail, Message: msg, Advice: advice})
 	} else {
-		add(checkJSON{Check: "keychain", Status: checkOK,
-			Message: fmt.Sprintf("writing, reading and deleting a probe entry worked (service %q)", kc.Service())})
+		add(checkJSON{Check: "keychain", Status: checkOK, Message: "writing, reading and deleting a probe entry worked"})
 	}
 
-	s, err := r.openAt(dir)
-	if err != nil {
-		msg, advice := describe(err, "")
-		add(checkJSON{Check: "service", Status: checkFail, Message: msg, Advice: advice})
-		return finish(out)
-	}
 	if len(s.catalogErrors) == 0 {
 		add(checkJSON{Check: "provider_files", Status: checkOK, Message: "every provider file in " + providersDir(dir) + " loaded"})
 	}
@@ -114,10 +104,10 @@ func (r *runner) doctor() doctorJSON {
 			Advice: "Fix or remove the file in " + providersDir(dir) + "."})
 	}
 
-	for _, p := range s.svc.Providers() {
+	for _, p := range providerList(s.svc) {
 		if p.EndpointsChanged != "" {
-			add(checkJSON{Check: "provider_files", Subject: p.Profile.ID, Status: checkWarn, Message: p.EndpointsChanged,
-				Advice: fmt.Sprintf("If the change is yours, confirm it: sellerconnect credentials %s --confirm-endpoints; if not, remove the file.", p.Profile.ID)})
+			add(checkJSON{Check: "provider_files", Subject: p.ID, Status: checkWarn, Message: p.EndpointsChanged,
+				Advice: fmt.Sprintf("If the change is yours, confirm it: sellerconnect credentials %s --confirm-endpoints; if not, remove the file.", p.ID)})
 		}
 	}
 	list := s.svc.List()
@@ -178,14 +168,14 @@ func orDash(s string) string {
 // parallel: any HTTP answer proves it is reachable, and its Date header
 // shows how far this machine's clock is off.
 func (r *runner) probeProviders(svc *accounts.Service, list []accounts.Account) []checkJSON {
-	profiles := map[string]oauth.Profile{}
+	profiles := map[string]accounts.Provider{}
 	moved := map[string]bool{}
-	for _, p := range svc.Providers() {
+	for _, p := range providerList(svc) {
 		if p.EndpointsChanged != "" {
-			moved[p.Profile.ID] = true // not even a probe goes to unconfirmed addresses
+			moved[p.ID] = true // not even a probe goes to unconfirmed addresses
 			continue
 		}
-		profiles[p.Profile.ID] = p.Profile
+		profiles[p.ID] = p
 	}
 	var ids []string
 	seen := map[string]bool{}
@@ -227,7 +217,7 @@ var probeClient = &http.Client{
 	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 }
 
-func probe(ctx context.Context, p oauth.Profile) []checkJSON {
+func probe(ctx context.Context, p accounts.Provider) []checkJSON {
 	target := p.TokenURL
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
 	if err != nil {

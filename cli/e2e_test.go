@@ -160,7 +160,7 @@ func (f *fixture) writeProviderFile() {
 // service (client secrets go to the keychain), as the desktop app's Settings do.
 func (f *fixture) setCredentials() {
 	f.tb.Helper()
-	svc, catErrs, err := openService(f.dir)
+	svc, catErrs, err := openService(f.dir, true)
 	if err != nil || len(catErrs) > 0 {
 		f.tb.Fatalf("open service: %v %v", err, catErrs)
 	}

@@ -3,11 +3,10 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"github.com/sellerconnect/sellerconnect/accounts"
 	"strings"
 	"unicode"
 
-	"github.com/sellerconnect/sellerconnect/oauth"
+	"github.com/sellerconnect/sellerconnect/accounts"
 )
 
 // cliError is a failure this package describes itself: its exit code, one
@@ -26,8 +25,8 @@ func usageErr(advice, format string, a ...any) error {
 	return &cliError{code: ExitUsage, msg: fmt.Sprintf(format, a...), advice: advice}
 }
 
-// exitCode maps an error to the documented exit code. Classified provider
-// failures (*oauth.Error, anywhere in the chain) decide first.
+// exitCode maps an error to the documented exit code: the service's
+// account of the failure (accounts.ProblemOf) decides.
 func exitCode(err error) int {
 	if err == nil {
 		return ExitOK
@@ -36,89 +35,54 @@ func exitCode(err error) int {
 	if errors.As(err, &ce) && ce.code != 0 {
 		return ce.code
 	}
-	var ue *accounts.UnsavedError
-	if errors.As(err, &ue) {
+	return problemExit(accounts.ProblemOf(err, ""))
+}
+
+// problemExit is the exit code for a failure as the service tells it.
+func problemExit(p accounts.Problem) int {
+	switch {
+	case p.Badge == accounts.StatusNotSaved:
 		return ExitUnsaved
-	}
-	var oe *oauth.Error
-	if errors.As(err, &oe) {
-		return kindExit(oe.Kind)
-	}
-	if code, ok := storageExit(err); ok {
-		return code
+	case p.Badge == accounts.StatusReconnect:
+		return ExitReconnect
+	case p.Badge == accounts.StatusCredentials:
+		return ExitCredentials
+	case p.Badge == accounts.StatusOffline:
+		return ExitTemporary
+	case p.Where == accounts.WherePaste:
+		return ExitUsage
 	}
 	return ExitOther
 }
 
-func kindExit(k oauth.Kind) int {
-	switch k {
-	case oauth.KindReconnect:
-		return ExitReconnect
-	case oauth.KindCredentials, oauth.KindConfig:
-		return ExitCredentials
-	case oauth.KindTemporary:
-		return ExitTemporary
-	case oauth.KindPaste:
-		return ExitUsage
-	default:
-		return ExitOther
-	}
-}
-
-// headline is the plain first sentence for a classified failure.
-func headline(oe *oauth.Error, subject string) string {
+// headline is the plain first sentence for a failure of a provider flow.
+func headline(p accounts.Problem, subject string) string {
 	if subject == "" {
 		subject = "the provider"
 	}
-	switch oe.Kind {
-	case oauth.KindReconnect:
+	switch {
+	case p.Badge == accounts.StatusReconnect:
 		return fmt.Sprintf("%s needs to be connected again", subject)
-	case oauth.KindCredentials:
+	case p.Badge == accounts.StatusCredentials && p.Where == accounts.WhereProvider:
 		return fmt.Sprintf("the app's credentials were refused for %s", subject)
-	case oauth.KindTemporary:
-		return fmt.Sprintf("a temporary failure stopped the request for %s", subject)
-	case oauth.KindProvider:
-		return fmt.Sprintf("the provider's answer for %s could not be understood", subject)
-	case oauth.KindDenied:
-		return fmt.Sprintf("consent was refused for %s", subject)
-	case oauth.KindCancelled:
-		return fmt.Sprintf("the request for %s was cancelled", subject)
-	case oauth.KindConfig:
+	case p.Badge == accounts.StatusCredentials:
 		return fmt.Sprintf("the settings for %s cannot work", subject)
-	case oauth.KindPaste:
-		return "what was pasted is not the address this connection attempt waits for"
+	case p.Where == accounts.WhereNetwork:
+		return fmt.Sprintf("a temporary failure stopped the request for %s", subject)
+	case p.Where == accounts.WhereProvider:
+		return fmt.Sprintf("the provider's answer for %s could not be understood", subject)
+	case p.Where == accounts.WhereSeller:
+		return fmt.Sprintf("the request for %s ended: %s", subject, lowerFirst(p.Title))
 	}
 	return fmt.Sprintf("the request for %s failed", subject)
 }
 
-// details lists the provider's own fields for support staff.
-func details(oe *oauth.Error) string {
-	var parts []string
-	if oe.Op != "" {
-		parts = append(parts, oe.Op)
+func lowerFirst(s string) string {
+	rs := []rune(s)
+	if len(rs) > 0 {
+		rs[0] = unicode.ToLower(rs[0])
 	}
-	if oe.Status != 0 {
-		parts = append(parts, fmt.Sprintf("HTTP %d", oe.Status))
-	}
-	if oe.Code != "" {
-		parts = append(parts, oe.Code)
-	}
-	if oe.Description != "" && !strings.EqualFold(oe.Description, oe.Code) {
-		parts = append(parts, oe.Description) // Depop repeats its error as the description
-	}
-	if oe.RequestID != "" {
-		parts = append(parts, "id "+oe.RequestID)
-	}
-	if oe.TraceID != "" {
-		parts = append(parts, "traceId "+oe.TraceID)
-	}
-	if oe.RetryAfter > 0 {
-		parts = append(parts, "retry after "+oe.RetryAfter.String())
-	}
-	if len(parts) == 0 && oe.Err != nil {
-		parts = append(parts, oe.Err.Error())
-	}
-	return strings.Join(parts, ", ")
+	return string(rs)
 }
 
 // fail prints err to stderr as one plain sentence plus advice and returns
@@ -134,10 +98,6 @@ func (r *runner) fail(err error, subject string) int {
 
 // describe turns err into its sentence and advice.
 func describe(err error, subject string) (msg, advice string) {
-	var ue *accounts.UnsavedError
-	if errors.As(err, &ue) {
-		return ue.Error(), ""
-	}
 	var ce *cliError
 	if errors.As(err, &ce) {
 		advice = ce.advice
@@ -146,24 +106,22 @@ func describe(err error, subject string) (msg, advice string) {
 		}
 		return ce.msg, advice
 	}
-	var oe *oauth.Error
-	if errors.As(err, &oe) {
-		// What happened and what to do come from the service's one
-		// vocabulary; the command line puts the account in front.
-		p := accounts.ProblemOf(err, "")
-		if p.Where == accounts.WherePaste {
-			return p.What, p.Do
-		}
-		msg = headline(oe, subject)
-		if d := details(oe); d != "" {
-			msg += " (" + d + ")"
-		}
-		return msg, p.Do
+	// What happened and what to do come from the service's one
+	// vocabulary; the command line puts the account in front.
+	p := accounts.ProblemOf(err, "")
+	switch {
+	case p.Badge == accounts.StatusNotSaved:
+		return p.What, ""
+	case p.Where == accounts.WherePaste, p.Where == accounts.WhereKeychain:
+		return p.What, p.Do
+	case p.Where == accounts.WhereApp && p.Badge == "":
+		return err.Error(), p.Do
 	}
-	if m, a, ok := describeStorage(err); ok {
-		return m, a
+	msg = headline(p, subject)
+	if p.Details != "" {
+		msg += " (" + p.Details + ")"
 	}
-	return err.Error(), ""
+	return msg, p.Do
 }
 
 // sentence capitalises the first letter and ends the text with a period.

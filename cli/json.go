@@ -4,7 +4,6 @@ import (
 	"time"
 
 	"github.com/sellerconnect/sellerconnect/accounts"
-	"github.com/sellerconnect/sellerconnect/storage"
 )
 
 // The JSON formats below are a documented, stable interface (README,
@@ -39,25 +38,28 @@ type providerJSON struct {
 	EndpointsChanged string `json:"endpoints_changed,omitempty"`
 }
 
-func providersOutput(list []accounts.ProviderInfo, fileErrs []error) providersJSON {
+func providersOutput(list []accounts.Provider, fileErrs []error) providersJSON {
 	out := providersJSON{Schema: schemaVersion, Providers: make([]providerJSON, 0, len(list))}
 	for _, p := range list {
-		pr := p.Profile
 		missing := append([]string{}, p.MissingSettings...)
 		j := providerJSON{
-			ID:               pr.ID,
-			Name:             pr.Name,
-			Marketplace:      pr.Marketplace,
-			Environment:      pr.Environment,
-			Connect:          string(pr.Connect),
-			Rotation:         string(pr.Rotation),
-			Source:           pr.Source,
+			ID:               p.ID,
+			Name:             p.Name,
+			Marketplace:      p.Marketplace,
+			Environment:      p.Environment,
+			Connect:          "browser",
+			Redirect:         p.Redirect,
+			Rotation:         p.Rotation,
+			Source:           p.Source,
 			Ready:            len(missing) == 0 && p.EndpointsChanged == "",
 			MissingSettings:  missing,
 			EndpointsChanged: p.EndpointsChanged,
 		}
-		if pr.Connect != "password" {
-			j.Redirect = string(pr.Redirect.Mode)
+		if p.Password {
+			j.Connect = "password"
+		}
+		if j.Source == "" {
+			j.Source = "built-in"
 		}
 		out.Providers = append(out.Providers, j)
 	}
@@ -134,7 +136,7 @@ func accountOutput(a accounts.Account) accountJSON {
 	return j
 }
 
-func errorOutput(e *storage.ErrorInfo) *errorJSON {
+func errorOutput(e *accounts.Problem) *errorJSON {
 	if e == nil {
 		return nil
 	}
@@ -147,6 +149,6 @@ func errorOutput(e *storage.ErrorInfo) *errorJSON {
 		Description: e.Description,
 		RequestID:   e.RequestID,
 		TraceID:     e.TraceID,
-		Advice:      e.Advice,
+		Advice:      e.Do,
 	}
 }

@@ -1,38 +1,11 @@
 package cli
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 
 	"github.com/sellerconnect/sellerconnect/accounts"
-	"github.com/sellerconnect/sellerconnect/storage"
 )
-
-// dataDir resolves the data directory: --data-dir, else
-// $SELLERCONNECT_DATA_DIR, else the user config directory's default.
-func (r *runner) dataDir() (string, error) {
-	dir, err := storage.DataDir(r.dataDirFlag)
-	if err != nil {
-		return "", &cliError{code: ExitOther, msg: err.Error(),
-			advice: "Check the directory's permissions, or choose another with --data-dir.", err: err}
-	}
-	return dir, nil
-}
-
-// checkWritable fails early, before anything is changed, when the data
-// directory cannot take new files (records, locks).
-func checkWritable(dir string) error {
-	f, err := os.CreateTemp(dir, ".write-probe-*")
-	if err != nil {
-		return &cliError{code: ExitOther,
-			msg:    fmt.Sprintf("the data directory %s is not writable (%v)", dir, unwrapPath(err)),
-			advice: "Check the directory's permissions and free space, or choose another with --data-dir.", err: err}
-	}
-	name := f.Name()
-	f.Close()
-	return os.Remove(name)
-}
 
 // unwrapPath drops the path from an *os.PathError, which the sentence
 // already names.
@@ -70,38 +43,25 @@ func (r *runner) openAccount(name string) (*session, accounts.Account, error) {
 }
 
 // openProvider is openUsable, then the provider id names.
-func (r *runner) openProvider(id string) (*session, accounts.ProviderInfo, error) {
+func (r *runner) openProvider(id string) (*session, accounts.Provider, error) {
 	s, err := r.openUsable()
 	if err != nil {
-		return nil, accounts.ProviderInfo{}, err
+		return nil, accounts.Provider{}, err
 	}
 	p, err := findProvider(s.svc, id)
 	return s, p, err
 }
 
-// open resolves the data directory and opens the accounts service on it.
-// writes says whether the command may change anything: such commands check
-// the directory is writable first so they fail before touching anything.
+// open opens the accounts service on the data directory (--data-dir, else
+// $SELLERCONNECT_DATA_DIR, else the user config directory's default).
+// writes says whether the command may change anything: such commands fail
+// before touching anything when the directory cannot take new files.
 func (r *runner) open(writes bool) (*session, error) {
-	dir, err := r.dataDir()
+	svc, catErrs, err := openService(r.dataDirFlag, writes)
 	if err != nil {
 		return nil, err
 	}
-	if writes {
-		if err := checkWritable(dir); err != nil {
-			return nil, err
-		}
-	}
-	return r.openAt(dir)
-}
-
-// openAt opens the accounts service on a resolved data directory.
-func (r *runner) openAt(dir string) (*session, error) {
-	svc, catErrs, err := openService(dir)
-	if err != nil {
-		return nil, err
-	}
-	s := &session{dir: dir, svc: svc, catalogErrors: catErrs}
+	s := &session{dir: svc.DataDir(), svc: svc, catalogErrors: catErrs}
 	r.sessions = append(r.sessions, s)
 	return s, nil
 }

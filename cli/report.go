@@ -25,7 +25,7 @@ func (r *runner) cmdReport(args []string) int {
 		}
 		ids = append(ids, a.ID)
 	}
-	text := reportText(s, ids)
+	text := s.svc.Report(ids...)
 	if *file == "" {
 		fmt.Fprint(r.stdout, text)
 		return ExitOK

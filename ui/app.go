@@ -217,21 +217,17 @@ func (a *App) reload() {
 
 // apply folds one service event into the window (UI goroutine).
 func (a *App) apply(ev accounts.Event) {
-	switch ev.Kind {
-	case accounts.EventUpdated:
-		i, ok := a.index[ev.Account.ID]
-		if !ok {
-			a.reload()
-			break
-		}
+	i, known := a.index[ev.Account.ID]
+	switch {
+	case ev.Removed:
+		a.remove(ev.Account.ID)
+	case known:
 		prev := a.accounts[i]
 		a.accounts[i] = ev.Account
 		a.main.updated(prev, ev.Account)
 		setText(a.main.count, counts(a.accounts))
-	case accounts.EventAdded:
+	default:
 		a.insert(ev.Account)
-	case accounts.EventRemoved:
-		a.remove(ev.Account.ID)
 	}
 	if ticksFast(ev.Account, a.now()) {
 		a.fast.Store(true)
@@ -239,7 +235,7 @@ func (a *App) apply(ev accounts.Event) {
 	a.maybeNotify(ev)
 	a.updateTrayIcon()
 	if a.details != nil && a.page == "details" && a.details.id == ev.Account.ID {
-		if ev.Kind == accounts.EventRemoved {
+		if ev.Removed {
 			a.showList()
 		} else {
 			a.details.update(ev.Account)
@@ -401,13 +397,13 @@ func (a *App) hide() {
 }
 
 // profile returns the catalog profile of a provider id.
-func (a *App) provider(id string) (accounts.ProviderInfo, bool) {
+func (a *App) provider(id string) (accounts.Provider, bool) {
 	for _, p := range a.be.Providers() {
-		if p.Profile.ID == id {
+		if p.ID == id {
 			return p, true
 		}
 	}
-	return accounts.ProviderInfo{}, false
+	return accounts.Provider{}, false
 }
 
 // scroll wraps a page so long pages scroll inside the window, keeping its

@@ -11,7 +11,7 @@ import (
 // TestServiceBackendIsWired: the desktop app's Settings, reports and
 // provider reload reach the real accounts service.
 func TestServiceBackendIsWired(t *testing.T) {
-	svc, err := accounts.Open(t.TempDir(), accounts.WithSecrets(&faultstore.Memory{}), accounts.WithoutDemo())
+	svc, err := accounts.Open(accounts.Options{DataDir: t.TempDir(), Secrets: &faultstore.Memory{}, NoDemo: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -22,7 +22,7 @@ func TestServiceBackendIsWired(t *testing.T) {
 		t.Fatalf("settings: %v", err)
 	}
 	for _, p := range be.Providers() {
-		if p.Profile.ID == "smartthings" && len(p.MissingSettings) > 0 {
+		if p.ID == "smartthings" && len(p.MissingSettings) > 0 {
 			t.Errorf("smartthings still lacks %v", p.MissingSettings)
 		}
 	}

@@ -34,8 +34,6 @@ func styleFor(s accounts.Status) badgeStyle {
 		return badgeStyle{"Offline", theme.WarningIcon(), theme.ColorNameWarning, theme.ColorNameForegroundOnWarning}
 	case accounts.StatusNotSaved:
 		return badgeStyle{"Not saved", theme.DocumentSaveIcon(), theme.ColorNameWarning, theme.ColorNameForegroundOnWarning}
-	case accounts.StatusDisconnected:
-		return badgeStyle{"Disconnected", theme.CancelIcon(), theme.ColorNameDisabledButton, theme.ColorNameForeground}
 	}
 	return badgeStyle{string(s), theme.QuestionIcon(), theme.ColorNameDisabledButton, theme.ColorNameForeground}
 }

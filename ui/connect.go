@@ -14,7 +14,6 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/sellerconnect/sellerconnect/accounts"
-	"github.com/sellerconnect/sellerconnect/oauth"
 )
 
 // showPicker lists every provider; those missing app credentials offer to
@@ -40,13 +39,13 @@ func (a *App) showPicker() {
 // pickerOrder puts the providers that can connect at once before those
 // that need app credentials first; the Demo leads while nothing is
 // connected (it needs no account anywhere) and follows the real ones after.
-func pickerOrder(list []accounts.ProviderInfo, firstTime bool) []accounts.ProviderInfo {
-	out := append([]accounts.ProviderInfo(nil), list...)
-	rank := func(p accounts.ProviderInfo) int {
+func pickerOrder(list []accounts.Provider, firstTime bool) []accounts.Provider {
+	out := append([]accounts.Provider(nil), list...)
+	rank := func(p accounts.Provider) int {
 		switch {
-		case p.Profile.ID == "demo" && firstTime:
+		case p.ID == "demo" && firstTime:
 			return 0
-		case len(p.MissingSettings) == 0 && p.Profile.ID != "demo":
+		case len(p.MissingSettings) == 0 && p.ID != "demo":
 			return 1
 		case len(p.MissingSettings) == 0:
 			return 2
@@ -57,19 +56,19 @@ func pickerOrder(list []accounts.ProviderInfo, firstTime bool) []accounts.Provid
 	return out
 }
 
-func (a *App) pickerRow(p accounts.ProviderInfo, closePicker func()) fyne.CanvasObject {
-	mark := canvas.NewImageFromResource(markFor(p.Profile.ID))
+func (a *App) pickerRow(p accounts.Provider, closePicker func()) fyne.CanvasObject {
+	mark := canvas.NewImageFromResource(markFor(p.ID))
 	mark.FillMode = canvas.ImageFillContain
 	mark.SetMinSize(fyne.NewSquareSize(32))
-	name := widget.NewLabelWithStyle(p.Profile.Name, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	name := widget.NewLabelWithStyle(p.Name, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	info := []string{}
-	if p.Profile.Environment != "" && p.Profile.Environment != "production" {
-		info = append(info, p.Profile.Environment)
+	if p.Environment != "" && p.Environment != "production" {
+		info = append(info, p.Environment)
 	}
-	if p.Profile.Source != "" && p.Profile.Source != "built-in" {
+	if p.Source != "" {
 		info = append(info, "custom provider")
 	}
-	if p.Profile.Connect == oauth.ConnectPassword {
+	if p.Password {
 		info = append(info, "sign in with email and password")
 	} else {
 		info = append(info, "approve in your browser")
@@ -78,7 +77,7 @@ func (a *App) pickerRow(p accounts.ProviderInfo, closePicker func()) fyne.Canvas
 	sub.Importance = widget.LowImportance
 	var action fyne.CanvasObject
 	if len(p.MissingSettings) > 0 {
-		need := widget.NewLabelWithStyle("Needs app credentials: "+settingLabels(p.Profile, p.MissingSettings),
+		need := widget.NewLabelWithStyle("Needs app credentials: "+settingLabels(p, p.MissingSettings),
 			fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
 		need.Importance = widget.WarningImportance
 		need.Wrapping = fyne.TextWrapWord
@@ -86,7 +85,7 @@ func (a *App) pickerRow(p accounts.ProviderInfo, closePicker func()) fyne.Canvas
 		sub.Importance = widget.LowImportance
 		btn := widget.NewButtonWithIcon("Enter app credentials…", theme.SettingsIcon(), func() {
 			closePicker()
-			a.showCredentialsForm(p, "Save and connect", func() { a.startConnectID(p.Profile.ID, "") })
+			a.showCredentialsForm(p, "Save and connect", func() { a.startConnectID(p.ID, "") })
 		})
 		action = btn
 		text := container.New(layout.NewCustomPaddedVBoxLayout(-theme.Padding()*2), name, sub, need)
@@ -103,7 +102,7 @@ func (a *App) pickerRow(p accounts.ProviderInfo, closePicker func()) fyne.Canvas
 }
 
 // settingLabels names settings the way Settings shows them.
-func settingLabels(p oauth.Profile, keys []string) string {
+func settingLabels(p accounts.Provider, keys []string) string {
 	out := make([]string, 0, len(keys))
 	for _, k := range keys {
 		label := k
@@ -120,14 +119,14 @@ func settingLabels(p oauth.Profile, keys []string) string {
 // showCredentialsForm asks for a provider's app credentials, saying what
 // they are and where they come from; secrets go to the keychain through
 // the service. then runs after a successful save; confirm names the button.
-func (a *App) showCredentialsForm(p accounts.ProviderInfo, confirm string, then func()) {
+func (a *App) showCredentialsForm(p accounts.Provider, confirm string, then func()) {
 	entries := map[string]*widget.Entry{}
 	var items []*widget.FormItem
 	missing := map[string]bool{}
 	for _, k := range p.MissingSettings {
 		missing[k] = true
 	}
-	for _, s := range p.Profile.Settings {
+	for _, s := range p.Settings {
 		var e *widget.Entry
 		if s.Secret {
 			e = widget.NewPasswordEntry()
@@ -154,13 +153,13 @@ func (a *App) showCredentialsForm(p accounts.ProviderInfo, confirm string, then 
 		items = append(items, item)
 	}
 	if len(items) == 0 {
-		dialog.ShowInformation(p.Profile.Name, p.Profile.Name+" needs no app credentials.", a.win)
+		dialog.ShowInformation(p.Name, p.Name+" needs no app credentials.", a.win)
 		return
 	}
-	explain := wrapLabel(credentialsHelp(p.Profile))
+	explain := wrapLabel(credentialsHelp(p))
 	explain.Importance = widget.LowImportance
 	items = append([]*widget.FormItem{widget.NewFormItem("", explain)}, items...)
-	d := dialog.NewForm("App credentials for "+p.Profile.Name, confirm, "Cancel", items, func(ok bool) {
+	d := dialog.NewForm("App credentials for "+p.Name, confirm, "Cancel", items, func(ok bool) {
 		if !ok {
 			return
 		}
@@ -171,7 +170,7 @@ func (a *App) showCredentialsForm(p accounts.ProviderInfo, confirm string, then 
 			}
 		}
 		go func() {
-			err := a.be.SetProviderSettings(p.Profile.ID, values)
+			err := a.be.SetProviderSettings(p.ID, values)
 			a.do(func() {
 				if err != nil {
 					a.showError("The app credentials were not saved", err)
@@ -189,7 +188,7 @@ func (a *App) showCredentialsForm(p accounts.ProviderInfo, confirm string, then 
 
 // credentialsHelp says what app credentials are, who issues them and where
 // to find them for the built-in providers (see PROVIDERS.md).
-func credentialsHelp(p oauth.Profile) string {
+func credentialsHelp(p accounts.Provider) string {
 	name := p.Name
 	what := "App credentials are how " + name + " recognises SellerConnect as the app your company registered with it: " +
 		"they are not a seller's password, and one set serves every " + name + " account you connect. "
@@ -213,7 +212,7 @@ func credentialsHelp(p oauth.Profile) string {
 	return what + "They come from " + name + "'s developer or partner pages, where your company registered SellerConnect."
 }
 
-func envWord(p oauth.Profile) string {
+func envWord(p accounts.Provider) string {
 	if p.Environment == "sandbox" {
 		return "Sandbox"
 	}
@@ -237,8 +236,8 @@ func (a *App) startConnectID(provider, reconnect string) {
 }
 
 // startConnect runs the provider's flow: the sign-in form or the browser.
-func (a *App) startConnect(p accounts.ProviderInfo, reconnect string) {
-	if p.Profile.Connect == oauth.ConnectPassword {
+func (a *App) startConnect(p accounts.Provider, reconnect string) {
+	if p.Password {
 		a.showSignIn(p, reconnect)
 		return
 	}
@@ -259,10 +258,10 @@ type browserFlow struct {
 	cancel   context.CancelFunc
 }
 
-func (a *App) showBrowserFlow(p accounts.ProviderInfo, reconnect string) {
-	name := p.Profile.Name
+func (a *App) showBrowserFlow(p accounts.Provider, reconnect string) {
+	name := p.Name
 	f := &browserFlow{pasteCh: make(chan string, 1)}
-	pasteMode := p.Profile.Redirect.Mode == oauth.RedirectPaste
+	pasteMode := p.Paste
 
 	msg := "Your browser is showing " + name + "'s page asking to let SellerConnect look after your account. " +
 		"Sign in there if asked and press Approve. This window continues by itself."
@@ -339,7 +338,7 @@ func (a *App) showBrowserFlow(p accounts.ProviderInfo, reconnect string) {
 		f.d.Hide()
 	}
 	req := accounts.ConnectRequest{
-		Provider:  p.Profile.ID,
+		Provider:  p.ID,
 		Reconnect: reconnect,
 		OnAuthURL: func(u string) {
 			a.do(func() {
@@ -352,7 +351,7 @@ func (a *App) showBrowserFlow(p accounts.ProviderInfo, reconnect string) {
 		},
 		Paste: func() <-chan string { return f.pasteCh },
 		OnBadPaste: func(err error) {
-			o := describe(err, p.Profile.Name)
+			o := describe(err, p.Name)
 			a.do(func() {
 				f.pasteErr.SetText(o.What + " " + o.Do)
 				f.pasteErr.Show()
@@ -379,8 +378,8 @@ func (a *App) showBrowserFlow(p accounts.ProviderInfo, reconnect string) {
 
 // showSignIn is the form for providers without a browser flow. The password
 // goes into one request and is dropped afterwards.
-func (a *App) showSignIn(p accounts.ProviderInfo, reconnect string) {
-	name := p.Profile.Name
+func (a *App) showSignIn(p accounts.Provider, reconnect string) {
+	name := p.Name
 	email := widget.NewEntry()
 	email.SetPlaceHolder("you@example.com")
 	password := widget.NewPasswordEntry()
@@ -410,7 +409,7 @@ func (a *App) showSignIn(p accounts.ProviderInfo, reconnect string) {
 			status.Show()
 			return
 		}
-		req := accounts.ConnectRequest{Provider: p.Profile.ID, Reconnect: reconnect,
+		req := accounts.ConnectRequest{Provider: p.ID, Reconnect: reconnect,
 			Email: strings.TrimSpace(email.Text), Password: password.Text}
 		password.SetText("")
 		signIn.Disable()
@@ -439,8 +438,8 @@ func (a *App) showSignIn(p accounts.ProviderInfo, reconnect string) {
 }
 
 // showConnectResult says, in words, how the connect ended.
-func (a *App) showConnectResult(p accounts.ProviderInfo, reconnect string, acc accounts.Account, err error) {
-	name := p.Profile.Name
+func (a *App) showConnectResult(p accounts.Provider, reconnect string, acc accounts.Account, err error) {
+	name := p.Name
 	if err == nil {
 		// Show it at once; the service's event only confirms it.
 		a.insert(acc)
@@ -477,7 +476,7 @@ func (a *App) showConnectResult(p accounts.ProviderInfo, reconnect string, acc a
 	closeBtn := widget.NewButton("Close", d.Hide)
 	again := widget.NewButtonWithIcon("Try again", theme.ViewRefreshIcon(), func() {
 		d.Hide()
-		a.startConnectID(p.Profile.ID, reconnect)
+		a.startConnectID(p.ID, reconnect)
 	})
 	again.Importance = widget.HighImportance
 	d.SetButtons([]fyne.CanvasObject{closeBtn, again})

@@ -12,9 +12,7 @@ import (
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
-
 	"github.com/sellerconnect/sellerconnect/accounts"
-	"github.com/sellerconnect/sellerconnect/oauth"
 )
 
 // detailsView is what support staff read about one account.
@@ -142,7 +140,7 @@ func (v *detailsView) build() {
 	// reconnect, say), it moves down among the history.
 	var lastErr fyne.CanvasObject
 	if e := acc.LastError; e != nil {
-		rows := []row{{k: "When", at: when(e.Time)}, {k: "Kind", v: kindWords(e.Kind)}}
+		rows := []row{{k: "When", at: when(e.Time)}, {k: "Kind", v: e.Meaning}}
 		if e.Op != "" {
 			rows = append(rows, row{k: "During", v: e.Op})
 		}
@@ -164,8 +162,8 @@ func (v *detailsView) build() {
 		if e.Message != "" {
 			rows = append(rows, row{k: "Message", v: e.Message})
 		}
-		if e.Advice != "" {
-			rows = append(rows, row{k: "Advice", v: e.Advice})
+		if e.Do != "" {
+			rows = append(rows, row{k: "Advice", v: e.Do})
 		}
 		if errorStands(acc) {
 			objs = append(objs, v.section("Last error", rows))
@@ -236,29 +234,6 @@ func reconnectBy(acc accounts.Account, now time.Time) string {
 		return acc.ReconnectBy.Local().Format(dateLayout) + " (passed)"
 	}
 	return acc.ReconnectBy.Local().Format(dateLayout) + " (in " + humanDuration(d) + ")"
-}
-
-func kindWords(k string) string {
-	switch oauth.Kind(k) {
-	case oauth.KindReconnect:
-		return "reconnect needed (the grant is gone)"
-	case oauth.KindCredentials:
-		return "app credentials wrong"
-	case oauth.KindTemporary:
-		return "temporary (network, server error or rate limit)"
-	case oauth.KindProvider:
-		return "provider fault (an answer that could not be understood)"
-	case oauth.KindDenied:
-		return "consent declined"
-	case oauth.KindCancelled:
-		return "cancelled or timed out"
-	case oauth.KindConfig:
-		return "configuration"
-	}
-	if k == "" {
-		return "—"
-	}
-	return k
 }
 
 // row is a label and its value; at, when set, gives the value for a
@@ -375,13 +350,13 @@ func (v *detailsView) disconnect() {
 	msg := ""
 	p, ok := v.a.provider(acc.Provider)
 	switch {
-	case ok && p.Profile.RevokeURL != "":
+	case ok && p.RevokeURL != "":
 		msg = "SellerConnect asks " + name + " to revoke its access to " + displayName(acc) +
 			", then forgets the account. Other software using its token stops working."
 	default:
 		msg = name + " offers apps no way to revoke access, so SellerConnect only forgets the account on this computer. "
-		if ok && p.Profile.RevokeHelp != "" {
-			msg += "To remove SellerConnect's access completely: " + p.Profile.RevokeHelp
+		if ok && p.RevokeHelp != "" {
+			msg += "To remove SellerConnect's access completely: " + p.RevokeHelp
 		} else {
 			msg += "To remove SellerConnect's access completely, remove it from the connected apps in your " + name + " account settings."
 		}
@@ -396,7 +371,7 @@ func (v *detailsView) disconnect() {
 		d.Hide()
 		say(v.disconnectNote, "Disconnecting…", widget.MediumImportance)
 		go func() {
-			res, err := v.a.be.Disconnect(v.a.ctx, acc.ID)
+			revoked, help, err := v.a.be.Disconnect(v.a.ctx, acc.ID)
 			v.a.do(func() {
 				if err != nil {
 					o := describe(err, providerName(acc))
@@ -405,7 +380,7 @@ func (v *detailsView) disconnect() {
 				}
 				v.a.remove(acc.ID)
 				v.a.showList()
-				v.a.showDisconnected(acc, res)
+				v.a.showDisconnected(acc, revoked, help)
 			})
 		}()
 	})
@@ -415,13 +390,13 @@ func (v *detailsView) disconnect() {
 	d.Show()
 }
 
-func (a *App) showDisconnected(acc accounts.Account, res accounts.DisconnectResult) {
+func (a *App) showDisconnected(acc accounts.Account, revoked bool, help string) {
 	name := providerName(acc)
 	msg := displayName(acc) + " is disconnected. "
-	if res.Revoked {
+	if revoked {
 		msg += name + " has revoked SellerConnect's access."
-	} else if res.Help != "" {
-		msg += "SellerConnect forgot the account on this computer. To remove its access at " + name + ": " + res.Help
+	} else if help != "" {
+		msg += "SellerConnect forgot the account on this computer. To remove its access at " + name + ": " + help
 	} else {
 		msg += "SellerConnect forgot the account on this computer; remove SellerConnect from the connected apps in your " + name + " account settings."
 	}

@@ -33,7 +33,7 @@ func openService(t *testing.T, op *emulator.AutoApprover) *accounts.Service {
 		}
 		t.Fatalf("the keychain does not work: %v", err)
 	}
-	svc, err := accounts.Open(dir, accounts.WithOpener(op), accounts.WithVersion("test"))
+	svc, err := accounts.Open(accounts.Options{DataDir: dir, Opener: op, Version: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,7 +41,7 @@ func openService(t *testing.T, op *emulator.AutoApprover) *accounts.Service {
 		// Remove what the test put into the keychain.
 		for _, acc := range svc.List() {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			_, _ = svc.Disconnect(ctx, acc.ID)
+			_, _, _ = svc.Disconnect(ctx, acc.ID)
 			cancel()
 		}
 		if err := svc.Close(); err != nil {

@@ -82,8 +82,6 @@ func statusLine(a accounts.Account, now time.Time) string {
 			return "new token not saved in the keychain — retrying in " + humanDuration(a.NextRetry.Sub(now))
 		}
 		return "new token not saved in the keychain — retrying"
-	case accounts.StatusDisconnected:
-		return "disconnected"
 	}
 	return string(a.Status)
 }

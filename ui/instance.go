@@ -6,6 +6,9 @@ import (
 	"os"
 
 	"github.com/sellerconnect/sellerconnect/accounts"
+	// The one import below the service in a face: which process owns the
+	// window is a question about processes and the desktop, not about
+	// accounts, and it must be settled before the window exists.
 	"github.com/sellerconnect/sellerconnect/storage"
 )
 

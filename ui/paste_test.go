@@ -48,9 +48,9 @@ func (b *pasteBackend) Connect(ctx context.Context, req accounts.ConnectRequest)
 func TestBadPasteIsForgiven(t *testing.T) {
 	be := &pasteBackend{Backend: fixture.New(), good: "https://signin.ebay.com/accepted?code=abc&state=this-attempt"}
 	a := newTestApp(t, be)
-	var ebay accounts.ProviderInfo
+	var ebay accounts.Provider
 	for _, p := range be.Providers() {
-		if p.Profile.ID == "ebay" {
+		if p.ID == "ebay" {
 			ebay = p
 		}
 	}
@@ -99,7 +99,7 @@ func TestSettingsAskToConfirmMovedEndpoints(t *testing.T) {
 	}
 	test.Tap(button(t, c, "Confirm"))
 	for _, p := range be.Providers() {
-		if p.Profile.ID == "ebay" && p.EndpointsChanged != "" {
+		if p.ID == "ebay" && p.EndpointsChanged != "" {
 			t.Fatal("confirming did not reach the service")
 		}
 	}

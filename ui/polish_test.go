@@ -152,7 +152,7 @@ func TestPickerOrder(t *testing.T) {
 	names := func() []string {
 		var out []string
 		for _, p := range pickerOrder(a.be.Providers(), len(a.accounts) == 0) {
-			out = append(out, p.Profile.ID)
+			out = append(out, p.ID)
 		}
 		return out
 	}
@@ -165,12 +165,12 @@ func TestPickerOrder(t *testing.T) {
 		if len(p.MissingSettings) > 0 {
 			seenMissing = true
 		} else if seenMissing {
-			t.Errorf("%s is ready but listed after providers needing credentials: %v", p.Profile.ID, got)
+			t.Errorf("%s is ready but listed after providers needing credentials: %v", p.ID, got)
 		}
 	}
 	b := newTestApp(t, fixture.WithStates())
 	list := pickerOrder(b.be.Providers(), len(b.accounts) == 0)
-	if list[0].Profile.ID == "demo" {
+	if list[0].ID == "demo" {
 		t.Error("the Demo still leads once accounts are connected")
 	}
 }
@@ -223,7 +223,7 @@ func TestListOrderSearchAndFilter(t *testing.T) {
 	// An account that comes to need the seller moves up.
 	acc := a.accounts[a.index["demo-7c1e2a"]]
 	acc.Status = accounts.StatusReconnect
-	a.apply(accounts.Event{Kind: accounts.EventUpdated, Account: acc})
+	a.apply(accounts.Event{Account: acc})
 	if got := ids(); got[0] != "demo-7c1e2a" && got[1] != "demo-7c1e2a" && got[2] != "demo-7c1e2a" && got[3] != "demo-7c1e2a" {
 		t.Errorf("the account needing a reconnect did not move up: %v", got)
 	}
@@ -260,12 +260,12 @@ func TestTrayIconAttention(t *testing.T) {
 	}
 	acc := fixture.States()[0]
 	be.Put(acc)
-	a.apply(accounts.Event{Kind: accounts.EventAdded, Account: acc})
+	a.apply(accounts.Event{Account: acc})
 	if len(icons) != 1 {
 		t.Errorf("a connected account changed the tray icon: %v", icons)
 	}
 	acc.Status = accounts.StatusReconnect
-	a.apply(accounts.Event{Kind: accounts.EventUpdated, Account: acc})
+	a.apply(accounts.Event{Account: acc})
 	if len(icons) != 2 || icons[1] != trayAttentionIcon {
 		t.Fatalf("an account needing a reconnect did not change the icon: %v", icons)
 	}
@@ -273,7 +273,7 @@ func TestTrayIconAttention(t *testing.T) {
 		t.Error("the attention icon looks like the plain one")
 	}
 	acc.Status = accounts.StatusConnected
-	a.apply(accounts.Event{Kind: accounts.EventUpdated, Account: acc})
+	a.apply(accounts.Event{Account: acc})
 	if len(icons) != 3 || icons[2] != trayIcon {
 		t.Errorf("the icon did not return once the account was mended: %v", icons)
 	}

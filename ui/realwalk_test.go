@@ -86,8 +86,8 @@ func (b *walkBackend) connected(req accounts.ConnectRequest) accounts.Account {
 		id = req.Provider + "-new"
 		acc = accounts.Account{ID: id, Provider: req.Provider, DisplayName: "new-" + req.Provider}
 		for _, p := range b.Providers() {
-			if p.Profile.ID == req.Provider {
-				acc.ProviderName = p.Profile.Name
+			if p.ID == req.Provider {
+				acc.ProviderName = p.Name
 			}
 		}
 	}
@@ -505,8 +505,8 @@ func walkScenario(r *realRun) {
 	var names []string
 	r.ui(func() {
 		for _, p := range r.be.Providers() {
-			if len(p.Profile.Settings) > 0 {
-				names = append(names, p.Profile.Name)
+			if len(p.Settings) > 0 {
+				names = append(names, p.Name)
 			}
 		}
 	})

@@ -2,6 +2,8 @@ package ui
 
 import (
 	"context"
+	"errors"
+	"fmt"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
@@ -53,5 +55,30 @@ type serviceBackend struct{ *accounts.Service }
 
 // ReportText is the service's redacted report as text.
 func (s serviceBackend) ReportText(ids ...string) (string, error) {
-	return s.Report(ids...).Text(), nil
+	return s.Report(ids...), nil
+}
+
+// Providers lists the providers (the files that did not load are for
+// ReloadProviders to tell).
+func (s serviceBackend) Providers() []accounts.Provider {
+	list, _ := s.Service.Providers()
+	return list
+}
+
+// ReloadProviders reads the providers folder again (the service does when
+// it changed) and says which files did not load.
+func (s serviceBackend) ReloadProviders() []error {
+	_, errs := s.Service.Providers()
+	return errs
+}
+
+// RefreshAll refreshes every account that can be, and joins the failures.
+func (s serviceBackend) RefreshAll(ctx context.Context) error {
+	var errs []error
+	for _, o := range s.RefreshEach(ctx) {
+		if o.Err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", o.ID, o.Err))
+		}
+	}
+	return errors.Join(errs...)
 }

@@ -32,8 +32,7 @@ func TestScreenBadges(t *testing.T) {
 	test.NewTempApp(t)
 	box := container.NewVBox()
 	for _, s := range []accounts.Status{accounts.StatusConnected, accounts.StatusRefreshing, accounts.StatusExpiring,
-		accounts.StatusReconnect, accounts.StatusCredentials, accounts.StatusOffline, accounts.StatusNotSaved,
-		accounts.StatusDisconnected} {
+		accounts.StatusReconnect, accounts.StatusCredentials, accounts.StatusOffline, accounts.StatusNotSaved} {
 		box.Add(container.NewHBox(NewBadge(s)))
 	}
 	w := test.NewWindow(box)

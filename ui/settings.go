@@ -65,7 +65,7 @@ func newSettingsView(a *App) *settingsView {
 	intro.Importance = widget.LowImportance
 	creds.Add(intro)
 	for _, p := range a.be.Providers() {
-		if len(p.Profile.Settings) == 0 {
+		if len(p.Settings) == 0 {
 			continue
 		}
 		creds.Add(v.providerRow(p))
@@ -93,15 +93,15 @@ func newSettingsView(a *App) *settingsView {
 	return v
 }
 
-func (v *settingsView) providerRow(p accounts.ProviderInfo) fyne.CanvasObject {
-	mark := canvas.NewImageFromResource(markFor(p.Profile.ID))
+func (v *settingsView) providerRow(p accounts.Provider) fyne.CanvasObject {
+	mark := canvas.NewImageFromResource(markFor(p.ID))
 	mark.FillMode = canvas.ImageFillContain
 	mark.SetMinSize(fyne.NewSquareSize(24))
-	name := widget.NewLabel(p.Profile.Name)
+	name := widget.NewLabel(p.Name)
 	state := widget.NewLabel("ready")
 	state.Importance = widget.SuccessImportance
 	if len(p.MissingSettings) > 0 {
-		state.SetText("needs " + settingLabels(p.Profile, p.MissingSettings))
+		state.SetText("needs " + settingLabels(p, p.MissingSettings))
 		state.Importance = widget.WarningImportance
 	}
 	var right fyne.CanvasObject = widget.NewButtonWithIcon("Edit…", theme.DocumentCreateIcon(), func() {
@@ -118,7 +118,7 @@ func (v *settingsView) providerRow(p accounts.ProviderInfo) fyne.CanvasObject {
 					if !ok {
 						return
 					}
-					if err := v.a.be.ConfirmEndpoints(p.Profile.ID); err != nil {
+					if err := v.a.be.ConfirmEndpoints(p.ID); err != nil {
 						v.a.showError("The addresses could not be confirmed", err)
 						return
 					}

@@ -15,8 +15,7 @@ import (
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
-
-	"github.com/sellerconnect/sellerconnect/storage"
+	"github.com/sellerconnect/sellerconnect/accounts"
 )
 
 // maxTimeline bounds the entries drawn; the report carries them all.
@@ -89,7 +88,7 @@ func triggerWords(t string) string {
 // caused it, and for an exchange with the provider what was sent and what
 // came back, decoded for reading (form fields one per line, JSON indented).
 // Relative times go into set, which keeps them current.
-func timelineSection(entries []storage.TimelineEntry, now time.Time, set *live) fyne.CanvasObject {
+func timelineSection(entries []accounts.Entry, now time.Time, set *live) fyne.CanvasObject {
 	h := widget.NewLabelWithStyle("Timeline", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	h.Importance = widget.HighImportance
 	box := container.NewVBox(h)
@@ -110,7 +109,7 @@ func timelineSection(entries []storage.TimelineEntry, now time.Time, set *live) 
 	return box
 }
 
-func timelineEntry(e storage.TimelineEntry, now time.Time, set *live) fyne.CanvasObject {
+func timelineEntry(e accounts.Entry, now time.Time, set *live) fyne.CanvasObject {
 	at := e.Time
 	when := widget.NewLabel(at.Local().Format("2 Jan 15:04:05"))
 	when.Importance = widget.LowImportance

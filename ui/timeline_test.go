@@ -12,7 +12,6 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/sellerconnect/sellerconnect/accounts"
-	"github.com/sellerconnect/sellerconnect/storage"
 	"github.com/sellerconnect/sellerconnect/ui/internal/fixture"
 )
 
@@ -34,7 +33,7 @@ func TestTimelineReadable(t *testing.T) {
 	// cut leaves a broken character before its mark.
 	cut := strings.Repeat("→", 700)[:2048] + cutMark
 	long := strings.Repeat("ü", maxShownValue+50)
-	entries := []storage.TimelineEntry{
+	entries := []accounts.Entry{
 		{Time: fixture.Now.Add(-time.Minute), Kind: "exchange", Summary: "refresh: POST https://api.example.com/token → 200 in 9 ms",
 			Detail: map[string]any{"op": "refresh", "method": "POST", "url": "https://api.example.com/token?x=%E2%80%A6", "status": 200.0,
 				"latency_ms": 9.0, "trigger": "Refresh now",
@@ -153,7 +152,7 @@ func TestDetailsTimelineKeptOnEvent(t *testing.T) {
 	acc := a.details.acc
 	acc.Timeline = nil
 	acc.Status = accounts.StatusRefreshing
-	a.apply(accounts.Event{Kind: accounts.EventUpdated, Account: acc})
+	a.apply(accounts.Event{Account: acc})
 	if !hasText(a.win.Canvas(), "caused by a scheduled refresh") {
 		t.Error("the timeline emptied when an event arrived")
 	}

@@ -166,7 +166,7 @@ func withDot(data []byte) []byte {
 // seller, if the seller wants notifications.
 func (a *App) maybeNotify(ev accounts.Event) {
 	id := ev.Account.ID
-	if ev.Kind == accounts.EventRemoved {
+	if ev.Removed {
 		delete(a.lastSeen, id)
 		return
 	}

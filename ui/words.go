@@ -13,7 +13,11 @@ type outcome struct {
 // the one vocabulary both faces use) for a seller.
 func describe(err error, provider string) outcome {
 	p := accounts.ProblemOf(err, provider)
-	return outcome{Title: p.Title, What: sentenceEnd(p.What), Do: p.Do}
+	o := outcome{Title: p.Title, What: sentenceEnd(p.What), Do: p.Do}
+	if o.Do == "" && p.Where == accounts.WhereApp {
+		o.Do = "Try again. If it keeps happening, save a diagnostic report from Help and send it to support."
+	}
+	return o
 }
 
 // sentenceEnd ends text with a full stop.
