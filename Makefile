@@ -9,7 +9,7 @@ TESTENV   := scripts/testenv.sh
 VERSION   := $(shell sed -n 's/^Version *= *"\(.*\)"/\1/p' FyneApp.toml)
 LDFLAGS   := -X github.com/sellerconnect/sellerconnect/cli.Version=$(VERSION)
 
-.PHONY: all deps build run test vet vet-cross bench fuzz screenshots package package-check clean
+.PHONY: all deps build run test vet vet-cross lint bench fuzz screenshots package package-check clean
 
 all: build
 
@@ -35,7 +35,15 @@ vet-cross:
 		GOOS=$$os GOARCH=amd64 CGO_ENABLED=0 $(GO) vet -tags $(TAGS) $(CROSS_PKGS) || exit 1; \
 	done
 
-test: deps vet vet-cross
+# staticcheck, and no function outside tests over a cyclomatic complexity
+# of 20 (gocyclo); both pinned, built through the Go module proxy.
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+GOCYCLO     := github.com/fzipp/gocyclo/cmd/gocyclo@v0.6.0
+lint:
+	$(GO) run $(STATICCHECK) -tags $(TAGS) $(PKGS)
+	$(GO) run $(GOCYCLO) -over 20 -ignore '_test\.go$$' .
+
+test: deps vet vet-cross lint
 	$(TESTENV) $(GO) test -tags $(TAGS) -race -count=1 -timeout 30m $(PKGS)
 
 bench: deps

@@ -34,40 +34,12 @@ func (s *Service) Connect(ctx context.Context, req ConnectRequest) (Account, err
 }
 
 func (s *Service) connect(ctx context.Context, req ConnectRequest) (Account, error) {
-	provider := req.Provider
-	var existing *account
-	if req.Reconnect != "" {
-		a, err := s.account(req.Reconnect)
-		if err != nil {
-			return Account{}, err
-		}
-		existing = a
-		a.mu.Lock()
-		if provider == "" {
-			provider = a.rec.Provider
-		}
-		same := provider == a.rec.Provider
-		a.mu.Unlock()
-		if !same {
-			return Account{}, fmt.Errorf("account %s belongs to another provider than %q", req.Reconnect, provider)
-		}
-	}
-	p, err := s.profile(provider)
+	existing, provider, err := s.reconnectTarget(req)
 	if err != nil {
 		return Account{}, err
 	}
-	creds, err := s.credentials(p)
+	p, creds, err := s.readyToConnect(provider)
 	if err != nil {
-		return Account{}, err
-	}
-	if missing := p.MissingSettings(creds); len(missing) > 0 {
-		return Account{}, &oauth.Error{Kind: oauth.KindConfig, Op: "connect",
-			Description: "missing settings: " + strings.Join(missing, ", "),
-			Advice:      fmt.Sprintf("Enter %s for %s in Settings first.", strings.Join(missing, ", "), p.Name)}
-	}
-	// Refuse early when the keychain cannot take the token: connecting and
-	// then losing the grant would waste the seller's consent.
-	if err := s.CheckKeychain(); err != nil {
 		return Account{}, err
 	}
 	// The exchanges are collected and go to the account's timeline once it
@@ -79,43 +51,13 @@ func (s *Service) connect(ctx context.Context, req ConnectRequest) (Account, err
 		log = append(log, x)
 		<-logMu
 	})}
-	timeout := req.Timeout
-	if timeout == 0 {
-		timeout = 5 * time.Minute
-	}
-	var tok *oauth.Token
-	if p.Connect == oauth.ConnectPassword {
-		cctx, cancel := context.WithTimeout(ctx, timeout)
-		tok, err = client.SignIn(cctx, p, creds, req.Email, req.Password)
-		cancel()
-	} else {
-		cfg := oauth.AuthorizeConfig{Profile: p, Credentials: creds, Client: client, OnAuthURL: req.OnAuthURL, Timeout: timeout}
-		if !req.NoBrowser && s.cfg.Opener != nil {
-			cfg.Opener = s.cfg.Opener
-		}
-		if req.Paste != nil {
-			cfg.Paste = req.Paste()
-		}
-		if req.OnBadPaste != nil {
-			cfg.OnBadPaste = func(err error) {
-				s.log.Info("bad paste", "provider", p.ID, "error", s.known.scrub(err.Error()))
-				req.OnBadPaste(err)
-			}
-		}
-		tok, err = oauth.Authorize(ctx, cfg)
-	}
+	tok, err := s.consent(ctx, req, p, creds, client)
 	if err != nil {
 		return Account{}, err
 	}
 	// The test call names the account (best effort: a provider without one,
 	// or a failing one, still connects).
-	var ident oauth.Identity
-	var identErr error
-	if p.Test.URL != "" {
-		tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		ident, identErr = client.Test(tctx, p, tok)
-		cancel()
-	}
+	ident, identErr := identify(ctx, client, p, tok)
 	if existing == nil && ident.ID != "" {
 		existing = s.findRemote(p.ID, ident.ID)
 	}
@@ -143,20 +85,7 @@ func (s *Service) connect(ctx context.Context, req ConnectRequest) (Account, err
 		return Account{}, err
 	}
 	defer unlock()
-	a.mu.Lock()
-	a.rec.AccessExpiry, a.rec.RefreshExpiry, a.rec.ConsentAt, a.rec.LastRefresh = tok.Expiry, tok.RefreshExpiry, tok.ConsentAt, now
-	if a.rec.ConsentAt.IsZero() {
-		a.rec.ConsentAt = now
-	}
-	a.rec.Scopes = append([]string(nil), tok.Scopes...)
-	if ident.Name != "" {
-		a.rec.DisplayName = ident.Name
-	}
-	if ident.ID != "" {
-		a.rec.RemoteID = ident.ID
-	}
-	a.rememberSecrets(tok)
-	a.mu.Unlock()
+	a.granted(tok, ident, now)
 	for _, x := range log {
 		s.recordExchange(a, x, "Connect")
 	}
@@ -168,30 +97,8 @@ func (s *Service) connect(ctx context.Context, req ConnectRequest) (Account, err
 	if identErr != nil {
 		s.addEntry(a, "error", "The test call failed: "+identErr.Error(), errorDetail(identErr, nil))
 	}
-	// All or nothing: a new account exists once its secret and its row
-	// are both stored; a reconnect replaces the token two-phase.
-	var ts storage.TokenState
-	if added {
-		b, err := json.Marshal(tok)
-		if err != nil {
-			return Account{}, err
-		}
-		a.mu.Lock()
-		rec, entries := a.rec, a.entries
-		a.mu.Unlock()
-		if err := s.store.CreateAccount(rec, b, entries, timelineKeep); err != nil {
-			return Account{}, fmt.Errorf("the account could not be stored, so it was not added (%w); connect it again once that is fixed", err)
-		}
-		a.mu.Lock()
-		a.entries = a.entries[len(entries):]
-		a.mu.Unlock()
-		if ts, err = s.store.TokenState(a.id); err != nil {
-			return Account{}, err
-		}
-		s.mu.Lock()
-		s.accts[a.id] = a
-		s.mu.Unlock()
-	} else if ts, err = s.saveToken(a.id, tok); err != nil {
+	ts, err := s.keepConnected(a, added, tok)
+	if err != nil {
 		return Account{}, err
 	}
 	a.mu.Lock()
@@ -213,6 +120,140 @@ func (s *Service) connect(ctx context.Context, req ConnectRequest) (Account, err
 		s.logf("saving account records: %v", err)
 	}
 	return s.detailed(a, s.clock.Now()), nil
+}
+
+// identify asks the provider's test call who the account is.
+func identify(ctx context.Context, client *oauth.Client, p *oauth.Profile, tok *oauth.Token) (oauth.Identity, error) {
+	if p.Test.URL == "" {
+		return oauth.Identity{}, nil
+	}
+	tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	return client.Test(tctx, p, tok)
+}
+
+// granted records on a what a consent gave: the token's times and scopes
+// and the account's name at the provider.
+func (a *account) granted(tok *oauth.Token, ident oauth.Identity, now time.Time) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.rec.AccessExpiry, a.rec.RefreshExpiry, a.rec.ConsentAt, a.rec.LastRefresh = tok.Expiry, tok.RefreshExpiry, tok.ConsentAt, now
+	if a.rec.ConsentAt.IsZero() {
+		a.rec.ConsentAt = now
+	}
+	a.rec.Scopes = append([]string(nil), tok.Scopes...)
+	if ident.Name != "" {
+		a.rec.DisplayName = ident.Name
+	}
+	if ident.ID != "" {
+		a.rec.RemoteID = ident.ID
+	}
+	a.rememberSecrets(tok)
+}
+
+// reconnectTarget is the account a reconnect replaces the tokens of (nil
+// for a new connection) and the provider the connection is for.
+func (s *Service) reconnectTarget(req ConnectRequest) (*account, string, error) {
+	provider := req.Provider
+	if req.Reconnect == "" {
+		return nil, provider, nil
+	}
+	a, err := s.account(req.Reconnect)
+	if err != nil {
+		return nil, "", err
+	}
+	a.mu.Lock()
+	if provider == "" {
+		provider = a.rec.Provider
+	}
+	same := provider == a.rec.Provider
+	a.mu.Unlock()
+	if !same {
+		return nil, "", fmt.Errorf("account %s belongs to another provider than %q", req.Reconnect, provider)
+	}
+	return a, provider, nil
+}
+
+// readyToConnect is the provider's profile and app credentials, once
+// nothing is missing and the keychain can take the token.
+func (s *Service) readyToConnect(provider string) (*oauth.Profile, oauth.Credentials, error) {
+	p, err := s.profile(provider)
+	if err != nil {
+		return nil, oauth.Credentials{}, err
+	}
+	creds, err := s.credentials(p)
+	if err != nil {
+		return nil, oauth.Credentials{}, err
+	}
+	if missing := p.MissingSettings(creds); len(missing) > 0 {
+		return nil, oauth.Credentials{}, &oauth.Error{Kind: oauth.KindConfig, Op: "connect",
+			Description: "missing settings: " + strings.Join(missing, ", "),
+			Advice:      fmt.Sprintf("Enter %s for %s in Settings first.", strings.Join(missing, ", "), p.Name)}
+	}
+	// Refuse early when the keychain cannot take the token: connecting and
+	// then losing the grant would waste the seller's consent.
+	if err := s.CheckKeychain(); err != nil {
+		return nil, oauth.Credentials{}, err
+	}
+	return p, creds, nil
+}
+
+// consent runs the provider's flow: the password sign-in, or the browser
+// with its loopback or pasted answer.
+func (s *Service) consent(ctx context.Context, req ConnectRequest, p *oauth.Profile, creds oauth.Credentials, client *oauth.Client) (*oauth.Token, error) {
+	timeout := req.Timeout
+	if timeout == 0 {
+		timeout = 5 * time.Minute
+	}
+	if p.Connect == oauth.ConnectPassword {
+		cctx, cancel := context.WithTimeout(ctx, timeout)
+		defer cancel()
+		return client.SignIn(cctx, p, creds, req.Email, req.Password)
+	}
+	cfg := oauth.AuthorizeConfig{Profile: p, Credentials: creds, Client: client, OnAuthURL: req.OnAuthURL, Timeout: timeout}
+	if !req.NoBrowser && s.cfg.Opener != nil {
+		cfg.Opener = s.cfg.Opener
+	}
+	if req.Paste != nil {
+		cfg.Paste = req.Paste()
+	}
+	if req.OnBadPaste != nil {
+		cfg.OnBadPaste = func(err error) {
+			s.log.Info("bad paste", "provider", p.ID, "error", s.known.scrub(err.Error()))
+			req.OnBadPaste(err)
+		}
+	}
+	return oauth.Authorize(ctx, cfg)
+}
+
+// keepConnected stores the account's token, all or nothing: a new account
+// exists once its secret and its row are both stored; a reconnect replaces
+// the token two-phase.
+func (s *Service) keepConnected(a *account, added bool, tok *oauth.Token) (storage.TokenState, error) {
+	if !added {
+		return s.saveToken(a.id, tok)
+	}
+	b, err := json.Marshal(tok)
+	if err != nil {
+		return storage.TokenState{}, err
+	}
+	a.mu.Lock()
+	rec, entries := a.rec, a.entries
+	a.mu.Unlock()
+	if err := s.store.CreateAccount(rec, b, entries, timelineKeep); err != nil {
+		return storage.TokenState{}, fmt.Errorf("the account could not be stored, so it was not added (%w); connect it again once that is fixed", err)
+	}
+	a.mu.Lock()
+	a.entries = a.entries[len(entries):]
+	a.mu.Unlock()
+	ts, err := s.store.TokenState(a.id)
+	if err != nil {
+		return storage.TokenState{}, err
+	}
+	s.mu.Lock()
+	s.accts[a.id] = a
+	s.mu.Unlock()
+	return ts, nil
 }
 
 // CheckKeychain checks the secret store answers (the keychain may be

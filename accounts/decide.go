@@ -106,15 +106,8 @@ func decide(s situation) decision {
 		}
 		return decision{verdict: verdictStop, stop: stopNoRefresh, rule: "no token at all"}
 	}
-	usable := usableUntil(tok, s.rotates, s.planned)
 	if tok.RefreshToken == "" {
-		if s.caller == callerScript && s.now.Before(tok.Expiry) {
-			return decision{verdict: verdictServe, next: tok.Expiry, rule: "no refresh token: serve until expiry"}
-		}
-		if s.caller == callerScheduler && s.now.Before(tok.Expiry) {
-			return decision{verdict: verdictWait, next: tok.Expiry, rule: "no refresh token: nothing to do until expiry"}
-		}
-		return decision{verdict: verdictStop, stop: stopNoRefresh, rule: "no refresh token: connect again"}
+		return decideWithoutRefresh(s)
 	}
 	switch s.caller {
 	case callerSeller:
@@ -123,24 +116,49 @@ func decide(s situation) decision {
 		}
 		return decision{verdict: verdictRefresh, rule: "the seller asked: refresh"}
 	case callerScheduler:
-		if s.standing == standingUnsure {
-			return decision{verdict: verdictRefresh, rule: "unsure whether the provider replaced the token: only a refresh tells"}
-		}
-		if s.standing == standingRetrying && s.now.Before(s.retryAt) {
-			return decision{verdict: verdictWait, next: s.retryAt, backingOff: true, rule: "backing off: wait for the next try"}
-		}
-		if s.planned.IsZero() || !s.now.Before(s.planned) {
-			return decision{verdict: verdictRefresh, rule: "planned time reached: refresh"}
-		}
-		return decision{verdict: verdictWait, next: s.planned, rule: "not due: wait for the planned time"}
+		return decideScheduled(s)
 	}
-	// callerScript: the token handed out must stay valid for guard.
+	return decideScript(s)
+}
+
+// decideWithoutRefresh: a token without a refresh token lasts until its
+// expiry, and then only connecting again helps.
+func decideWithoutRefresh(s situation) decision {
+	tok := s.tok
+	if s.caller == callerScript && s.now.Before(tok.Expiry) {
+		return decision{verdict: verdictServe, next: tok.Expiry, rule: "no refresh token: serve until expiry"}
+	}
+	if s.caller == callerScheduler && s.now.Before(tok.Expiry) {
+		return decision{verdict: verdictWait, next: tok.Expiry, rule: "no refresh token: nothing to do until expiry"}
+	}
+	return decision{verdict: verdictStop, stop: stopNoRefresh, rule: "no refresh token: connect again"}
+}
+
+// decideScheduled is the background scheduler's turn.
+func decideScheduled(s situation) decision {
+	if s.standing == standingUnsure {
+		return decision{verdict: verdictRefresh, rule: "unsure whether the provider replaced the token: only a refresh tells"}
+	}
+	if s.standing == standingRetrying && s.now.Before(s.retryAt) {
+		return decision{verdict: verdictWait, next: s.retryAt, backingOff: true, rule: "backing off: wait for the next try"}
+	}
+	if s.planned.IsZero() || !s.now.Before(s.planned) {
+		return decision{verdict: verdictRefresh, rule: "planned time reached: refresh"}
+	}
+	return decision{verdict: verdictWait, next: s.planned, rule: "not due: wait for the planned time"}
+}
+
+// decideScript is a program asking for a token: the token handed out must
+// stay valid for guard.
+func decideScript(s situation) decision {
+	tok := s.tok
 	if s.standing == standingRetrying && s.now.Before(s.retryAt) {
 		if s.now.Before(tok.Expiry) {
 			return decision{verdict: verdictServe, next: s.retryAt, backingOff: true, rule: "backing off: serve what still works"}
 		}
 		return decision{verdict: verdictStop, stop: stopRetryingLater, backingOff: true, rule: "backing off and the token expired: fail until the next try"}
 	}
+	usable := usableUntil(tok, s.rotates, s.planned)
 	if s.now.Add(s.guard).Before(usable) {
 		return decision{verdict: verdictServe, next: usable.Add(-s.guard), rule: "valid for the guaranteed time: serve"}
 	}

@@ -75,7 +75,9 @@ func ProblemOf(err error, provider string) Problem {
 	}
 	p.Message = err.Error()
 	p.Meaning = meaning(p.Kind)
-	p.Details = details(p, err)
+	if oe, ok := oauth.AsError(err); ok {
+		p.Details = details(oe)
+	}
 	return p
 }
 
@@ -202,21 +204,21 @@ func configWords(p *Problem, oe *oauth.Error, provider string, busy bool) {
 }
 
 // details lists the provider's own fields in one line for support.
-func details(p Problem, err error) string {
+func details(oe *oauth.Error) string {
 	var parts []string
 	add := func(ok bool, s string) {
 		if ok {
 			parts = append(parts, s)
 		}
 	}
-	add(p.Op != "", p.Op)
-	add(p.Status != 0, fmt.Sprintf("HTTP %d", p.Status))
-	add(p.Code != "", p.Code)
-	add(p.Description != "" && !strings.EqualFold(p.Description, p.Code), p.Description) // Depop repeats its error as the description
-	add(p.RequestID != "", "id "+p.RequestID)
-	add(p.TraceID != "", "traceId "+p.TraceID)
-	add(p.RetryAfter > 0, "retry after "+p.RetryAfter.String())
-	if oe, ok := oauth.AsError(err); ok && len(parts) == 0 && oe.Err != nil {
+	add(oe.Op != "", oe.Op)
+	add(oe.Status != 0, fmt.Sprintf("HTTP %d", oe.Status))
+	add(oe.Code != "", oe.Code)
+	add(oe.Description != "" && !strings.EqualFold(oe.Description, oe.Code), oe.Description) // Depop repeats its error as the description
+	add(oe.RequestID != "", "id "+oe.RequestID)
+	add(oe.TraceID != "", "traceId "+oe.TraceID)
+	add(oe.RetryAfter > 0, "retry after "+oe.RetryAfter.String())
+	if len(parts) == 0 && oe.Err != nil {
 		parts = append(parts, oe.Err.Error())
 	}
 	return strings.Join(parts, ", ")
@@ -245,7 +247,8 @@ func recordedProblem(info *storage.ErrorInfo, provider string) *Problem {
 	p.Kind, p.Time, p.Op, p.Message = info.Kind, info.Time, info.Op, info.Message
 	p.Status, p.Code, p.Description, p.RequestID, p.TraceID = info.Status, info.Code, info.Description, info.RequestID, info.TraceID
 	p.Meaning = meaning(info.Kind)
-	p.Details = details(p, nil)
+	p.Details = details(&oauth.Error{Op: info.Op, Status: info.Status, Code: info.Code, Description: info.Description,
+		RequestID: info.RequestID, TraceID: info.TraceID})
 	return &p
 }
 

@@ -213,42 +213,55 @@ func callerOf(m mode) caller {
 
 func (s *Service) underLock(ctx context.Context, a *account, m mode, since time.Time) (*oauth.Token, error) {
 	now := s.clock.Now()
-	ts, err := s.store.TokenState(a.id)
-	if errors.Is(err, storage.ErrNoAccount) {
-		s.forget(a)
-		return nil, &notFoundError{ID: a.id}
-	}
+	cur, stamp, err := s.current(a, m, now)
 	if err != nil {
 		return nil, err
 	}
 	a.mu.Lock()
-	holding := a.unsaved && a.tok != nil
+	if a.standing == standingStopped && stamp != a.stoppedStamp {
+		// Another process (or window) connected it again.
+		a.standing, a.failures, a.doubt = standingHealthy, 0, doubtNone
+		a.status, a.reason, a.action = StatusConnected, "", ""
+	}
+	unsaved := a.unsaved
+	d := decide(s.situation(a, cur, callerOf(m), now, since))
 	a.mu.Unlock()
-	if !holding && s.heldElsewhere(ts.Stamp(), now) {
-		// The keychain's token was replaced at the provider: serving it
-		// would hand out a dead token, and refreshing with it would present
-		// a replaced refresh token (which some providers punish by revoking
-		// the grant). Wait for the other process to save.
-		if m == modeScheduled {
-			s.reschedule(a, now.Add(s.t.RetryBase))
-		}
-		return nil, &oauth.Error{Kind: oauth.KindTemporary, Op: "token",
-			Description: "another SellerConnect window or command holds a newer token for this account, which the keychain refused to save",
-			Advice:      "Unlock or fix the keychain; the other window keeps trying to save the token."}
+	s.log.Debug("decision", "account", a.id, "caller", callerOf(m).String(), "verdict", d.verdict.String(), "rule", d.rule)
+	if unsaved {
+		s.trySave(a)
+	}
+	return s.act(ctx, a, cur, d, m)
+}
+
+// current is the account's token as it stands: the store's, adopted from
+// a process that saved it, or the one held in memory because the keychain
+// refused it (a.mu not held; it records what it finds on a).
+func (s *Service) current(a *account, m mode, now time.Time) (cur *oauth.Token, stamp string, err error) {
+	ts, err := s.store.TokenState(a.id)
+	if errors.Is(err, storage.ErrNoAccount) {
+		s.forget(a)
+		return nil, "", &notFoundError{ID: a.id}
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	holding, err := s.newerElsewhere(a, ts, m, now)
+	if err != nil {
+		return nil, "", err
 	}
 	stored, loaded, rerr := s.decodeToken(a.id, func() (storage.Loaded, error) { return s.store.LoadTokenAt(a.id, ts) })
 	if errors.Is(rerr, storage.ErrNoAccount) {
 		s.forget(a)
-		return nil, &notFoundError{ID: a.id}
+		return nil, "", &notFoundError{ID: a.id}
 	}
-	stamp := ts.Stamp()
+	stamp = ts.Stamp()
 	if rerr == nil {
 		stamp = loaded.State.Stamp()
 	}
 	a.mu.Lock()
 	if a.removed {
 		a.mu.Unlock()
-		return nil, &notFoundError{ID: a.id}
+		return nil, "", &notFoundError{ID: a.id}
 	}
 	useMemory := holding && (stored == nil || a.tok.IssuedAt.After(stored.IssuedAt))
 	if loaded.Interrupted && !useMemory && s.rotates(a.rec.Provider) {
@@ -268,12 +281,12 @@ func (s *Service) underLock(ctx context.Context, a *account, m mode, since time.
 				Description: "the keychain holds no token for this account",
 				Advice:      "Connect the account again."}
 			s.failed(a, nil, nil, oe, m)
-			return nil, oe
+			return nil, "", oe
 		}
 		s.keychainTrouble(a, rerr, m)
-		return nil, rerr
+		return nil, "", rerr
 	}
-	var cur *oauth.Token
+	// cur is the token the decision is about.
 	if useMemory {
 		cur = a.tok
 	} else {
@@ -284,18 +297,33 @@ func (s *Service) underLock(ctx context.Context, a *account, m mode, since time.
 		a.tok, a.stamp, a.unsaved = stored, stamp, false
 		a.rec.AccessExpiry, a.rec.RefreshExpiry = stored.Expiry, stored.RefreshExpiry
 	}
-	if a.standing == standingStopped && stamp != a.stoppedStamp {
-		// Another process (or window) connected it again.
-		a.standing, a.failures, a.doubt = standingHealthy, 0, doubtNone
-		a.status, a.reason, a.action = StatusConnected, "", ""
-	}
-	unsaved := a.unsaved
-	d := decide(s.situation(a, cur, callerOf(m), now, since))
 	a.mu.Unlock()
-	s.log.Debug("decision", "account", a.id, "caller", callerOf(m).String(), "verdict", d.verdict.String(), "rule", d.rule)
-	if unsaved {
-		s.trySave(a)
+	return cur, stamp, nil
+}
+
+// newerElsewhere fails when another process holds a newer token than the
+// keychain's; holding says this process holds one itself.
+func (s *Service) newerElsewhere(a *account, ts storage.TokenState, m mode, now time.Time) (holding bool, err error) {
+	a.mu.Lock()
+	holding = a.unsaved && a.tok != nil
+	a.mu.Unlock()
+	if !holding && s.heldElsewhere(ts.Stamp(), now) {
+		// The keychain's token was replaced at the provider: serving it
+		// would hand out a dead token, and refreshing with it would present
+		// a replaced refresh token (which some providers punish by revoking
+		// the grant). Wait for the other process to save.
+		if m == modeScheduled {
+			s.reschedule(a, now.Add(s.t.RetryBase))
+		}
+		return holding, &oauth.Error{Kind: oauth.KindTemporary, Op: "token",
+			Description: "another SellerConnect window or command holds a newer token for this account, which the keychain refused to save",
+			Advice:      "Unlock or fix the keychain; the other window keeps trying to save the token."}
 	}
+	return holding, nil
+}
+
+// act carries out decision d for the current token.
+func (s *Service) act(ctx context.Context, a *account, cur *oauth.Token, d decision, m mode) (*oauth.Token, error) {
 	switch {
 	case d.backingOff && d.verdict != verdictStop:
 		s.planNext(a)
@@ -651,8 +679,7 @@ func (s *Service) failed(a *account, p *oauth.Profile, cur *oauth.Token, err err
 	oe, _ := oauth.AsError(err)
 	kind := oauth.KindOf(err)
 	a.mu.Lock()
-	info := errorInfo(err, now, a.secrets)
-	a.lastErr = info
+	a.lastErr = errorInfo(err, now, a.secrets)
 	provName := a.rec.Provider
 	if p != nil {
 		provName = p.Name
@@ -662,24 +689,7 @@ func (s *Service) failed(a *account, p *oauth.Profile, cur *oauth.Token, err err
 	switch kind {
 	case oauth.KindReconnect, oauth.KindDenied:
 		a.status, a.errKind = StatusReconnect, oauth.KindReconnect
-		detail := ""
-		if oe != nil && oe.Code != "" {
-			detail = " (" + oe.Code
-			if oe.Description != "" && !strings.EqualFold(oe.Description, oe.Code) {
-				detail += ": " + oe.Description
-			}
-			detail = scrub(detail+")", a.secrets)
-		}
-		switch {
-		case a.doubt == doubtStopped && rotating:
-			a.reason = fmt.Sprintf("SellerConnect was stopped while renewing this account; %s had already replaced the token, so the one SellerConnect holds is no longer valid.", provName)
-		case a.doubt == doubtAnswerLost && rotating:
-			a.reason = fmt.Sprintf("A refresh reached %s but the connection dropped before its answer arrived; %s had already replaced the token, so the one SellerConnect holds is no longer valid.", provName, provName)
-		case a.doubt == doubtClosedUnsaved:
-			a.reason = "SellerConnect closed while a renewed token could not be saved in the keychain, so the token it still holds was already replaced at the provider."
-		default:
-			a.reason = fmt.Sprintf("%s no longer accepts this account's approval%s: it was revoked or expired, or the seller changed their password.", provName, detail)
-		}
+		a.reason = grantGoneReason(a, oe, provName, rotating)
 		a.action = "Connect the account again."
 		a.standing, a.stoppedStamp = standingStopped, a.stamp
 	case oauth.KindCredentials, oauth.KindConfig:
@@ -705,23 +715,9 @@ func (s *Service) failed(a *account, p *oauth.Profile, cur *oauth.Token, err err
 			ra = oe.RetryAfter
 		}
 		a.failures++
-		d := backoff(a.failures-1, s.t.RetryBase, s.t.RetryMax, ra)
-		a.nextRetry = now.Add(d)
+		a.nextRetry = now.Add(backoff(a.failures-1, s.t.RetryBase, s.t.RetryMax, ra))
 		a.status, a.errKind = StatusOffline, kind
-		short := "no answer"
-		if oe != nil {
-			switch {
-			case oe.Status == 429:
-				short = "too many requests"
-			case oe.Status >= 500:
-				short = fmt.Sprintf("server error %d", oe.Status)
-			case kind == oauth.KindProvider:
-				short = "an answer it could not understand"
-			case oe.Status != 0:
-				short = fmt.Sprintf("HTTP %d", oe.Status)
-			}
-		}
-		a.reason = fmt.Sprintf("Could not renew the token with %s (%s, %d in a row); next try at %s.", provName, short, a.failures, a.nextRetry.Local().Format("15:04:05"))
+		a.reason = fmt.Sprintf("Could not renew the token with %s (%s, %d in a row); next try at %s.", provName, shortFailure(oe, kind), a.failures, a.nextRetry.Local().Format("15:04:05"))
 		a.action = ""
 		reschedule = a.nextRetry
 	}
@@ -733,6 +729,46 @@ func (s *Service) failed(a *account, p *oauth.Profile, cur *oauth.Token, err err
 		s.reschedule(a, reschedule)
 	}
 	s.announce(a)
+}
+
+// grantGoneReason says why the provider no longer accepts the account: in
+// words that name a refresh cut short when that is what happened (a.mu
+// held).
+func grantGoneReason(a *account, oe *oauth.Error, provName string, rotating bool) string {
+	switch {
+	case a.doubt == doubtStopped && rotating:
+		return fmt.Sprintf("SellerConnect was stopped while renewing this account; %s had already replaced the token, so the one SellerConnect holds is no longer valid.", provName)
+	case a.doubt == doubtAnswerLost && rotating:
+		return fmt.Sprintf("A refresh reached %s but the connection dropped before its answer arrived; %s had already replaced the token, so the one SellerConnect holds is no longer valid.", provName, provName)
+	case a.doubt == doubtClosedUnsaved:
+		return "SellerConnect closed while a renewed token could not be saved in the keychain, so the token it still holds was already replaced at the provider."
+	}
+	detail := ""
+	if oe != nil && oe.Code != "" {
+		detail = " (" + oe.Code
+		if oe.Description != "" && !strings.EqualFold(oe.Description, oe.Code) {
+			detail += ": " + oe.Description
+		}
+		detail = scrub(detail+")", a.secrets)
+	}
+	return fmt.Sprintf("%s no longer accepts this account's approval%s: it was revoked or expired, or the seller changed their password.", provName, detail)
+}
+
+// shortFailure names a temporary failure in a few words.
+func shortFailure(oe *oauth.Error, kind oauth.Kind) string {
+	switch {
+	case oe == nil:
+		return "no answer"
+	case oe.Status == 429:
+		return "too many requests"
+	case oe.Status >= 500:
+		return fmt.Sprintf("server error %d", oe.Status)
+	case kind == oauth.KindProvider:
+		return "an answer it could not understand"
+	case oe.Status != 0:
+		return fmt.Sprintf("HTTP %d", oe.Status)
+	}
+	return "no answer"
 }
 
 // keychainTrouble records a keychain failure while reading; the scheduler

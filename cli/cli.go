@@ -108,42 +108,10 @@ func init() {
 }
 
 func (r *runner) main(args []string) int {
-	for len(args) > 0 {
-		a := args[0]
-		name, value, hasValue := strings.Cut(a, "=")
-		switch {
-		case a == "--":
-			args = args[1:]
-			goto dispatch
-		case a == "--version" || a == "-version":
-			fmt.Fprintf(r.stdout, "sellerconnect %s\n", Version)
-			return ExitOK
-		case a == "--help" || a == "-help" || a == "-h":
-			r.printHelp(r.stdout)
-			return ExitOK
-		case name == "--data-dir" || name == "-data-dir":
-			if hasValue {
-				args = args[1:]
-			} else {
-				if len(args) < 2 || args[1] == "" {
-					return r.usageError("--data-dir needs a directory")
-				}
-				value, args = args[1], args[2:]
-			}
-			if value == "" {
-				return r.usageError("--data-dir needs a directory")
-			}
-			r.dataDirFlag = value
-		case strings.HasPrefix(a, "-psn_"):
-			// macOS Finder passes a process serial number to apps it starts.
-			args = args[1:]
-		case strings.HasPrefix(a, "-") && a != "-":
-			return r.usageError(fmt.Sprintf("unknown flag %s", a))
-		default:
-			goto dispatch
-		}
+	args, code, done := r.globalFlags(args)
+	if done {
+		return code
 	}
-dispatch:
 	if len(args) == 0 {
 		if r.gui == nil {
 			return r.usageError("no command given")
@@ -156,6 +124,43 @@ dispatch:
 		}
 	}
 	return r.usageError(fmt.Sprintf("unknown command %q", args[0]))
+}
+
+// globalFlags takes the flags before the command; done says the run ends
+// here with code (--version, --help, a bad flag).
+func (r *runner) globalFlags(args []string) (rest []string, code int, done bool) {
+	for len(args) > 0 {
+		a := args[0]
+		name, value, hasValue := strings.Cut(a, "=")
+		switch {
+		case a == "--":
+			return args[1:], 0, false
+		case a == "--version" || a == "-version":
+			fmt.Fprintf(r.stdout, "sellerconnect %s\n", Version)
+			return nil, ExitOK, true
+		case a == "--help" || a == "-help" || a == "-h":
+			r.printHelp(r.stdout)
+			return nil, ExitOK, true
+		case name == "--data-dir" || name == "-data-dir":
+			if hasValue {
+				args = args[1:]
+			} else if len(args) >= 2 {
+				value, args = args[1], args[2:]
+			}
+			if value == "" {
+				return nil, r.usageError("--data-dir needs a directory"), true
+			}
+			r.dataDirFlag = value
+		case strings.HasPrefix(a, "-psn_"):
+			// macOS Finder passes a process serial number to apps it starts.
+			args = args[1:]
+		case strings.HasPrefix(a, "-") && a != "-":
+			return nil, r.usageError(fmt.Sprintf("unknown flag %s", a)), true
+		default:
+			return args, 0, false
+		}
+	}
+	return args, 0, false
 }
 
 const helpTail = `

@@ -148,24 +148,10 @@ func timelineEntry(e accounts.Entry, now time.Time, set *live) fyne.CanvasObject
 	return container.NewBorder(nil, nil, container.NewVBox(when, kind), nil, lines)
 }
 
-// detailRows turns an entry's detail into labelled values: the exchange
-// first (request line, status, time taken) unless the summary says it
-// already, then the headers and bodies decoded, then whatever else the
-// service recorded. Values are already redacted by the service.
-func detailRows(d map[string]any, summary string) []row {
-	if len(d) == 0 {
-		return nil
-	}
+// exchangeRows are the request line and the answer (status, time taken),
+// unless the summary tells them already.
+func exchangeRows(text func(string) string, summary string) []row {
 	var rows []row
-	used := map[string]bool{"trigger": true}
-	text := func(k string) string {
-		v, ok := d[k]
-		if !ok || v == nil {
-			return ""
-		}
-		used[k] = true
-		return valueText(v)
-	}
 	m, u := text("method"), text("url")
 	told := u != "" && strings.Contains(summary, u)
 	if (m != "" || u != "") && !told {
@@ -183,6 +169,27 @@ func detailRows(d map[string]any, summary string) []row {
 	if answer != "" && !told {
 		rows = append(rows, row{k: "Answer", v: answer})
 	}
+	return rows
+}
+
+// detailRows turns an entry's detail into labelled values: the exchange
+// first (request line, status, time taken) unless the summary says it
+// already, then the headers and bodies decoded, then whatever else the
+// service recorded. Values are already redacted by the service.
+func detailRows(d map[string]any, summary string) []row {
+	if len(d) == 0 {
+		return nil
+	}
+	used := map[string]bool{"trigger": true}
+	text := func(k string) string {
+		v, ok := d[k]
+		if !ok || v == nil {
+			return ""
+		}
+		used[k] = true
+		return valueText(v)
+	}
+	rows := exchangeRows(text, summary)
 	for _, f := range []struct{ key, label string }{
 		{"error", "Error"}, {"code", "Error code"}, {"description", "Description"},
 		{"request_id", "Request id"}, {"trace_id", "Trace id"}, {"retry_after", "Retry after"}, {"advice", "Advice"},
