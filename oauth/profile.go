@@ -143,6 +143,11 @@ type Profile struct {
 
 	// Source is the file the profile came from ("built-in" for the catalog).
 	Source string `toml:"-"`
+
+	// res is the profile as the catalog validated and resolved it, shared
+	// by its copies; a copy that was changed since is resolved again (see
+	// resolution).
+	res *resolved
 }
 
 // Redirect describes the redirect URI.
