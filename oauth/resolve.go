@@ -18,13 +18,13 @@ import (
 type resolved struct {
 	Profile // as validated, defaults applied
 
-	authURL    *url.URL        // AuthURL parsed (browser profiles)
-	scope      string          // Scopes joined with the separator; "" when there are none
-	headers    []settingTemplate      // Headers, by name
-	authParams []settingTemplate      // AuthParams, by name
-	secret     map[string]bool // settings holding secrets: client_secret and those marked secret
-	defaults   Credentials     // the settings' defaults
-	sensitive  map[string]bool // the dialect's body fields holding tokens or passwords
+	authURL    *url.URL          // AuthURL parsed (browser profiles)
+	scope      string            // Scopes joined with the separator; "" when there are none
+	headers    []settingTemplate // Headers, by name
+	authParams []settingTemplate // AuthParams, by name
+	secret     map[string]bool   // settings holding secrets: client_secret and those marked secret
+	defaults   Credentials       // the settings' defaults
+	sensitive  map[string]bool   // the dialect's body fields holding tokens or passwords
 
 	refreshField, usernameField, passwordField string // body field names of the dialect
 
