@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/sellerconnect/sellerconnect/storage"
 )
@@ -175,54 +176,12 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 	var err error
 	switch gt := f.Get("grant_type"); gt {
 	case "authorization_code":
-		for _, k := range []string{"code", "redirect_uri", "code_verifier"} {
-			if f.Get(k) == "" {
-				writeError(w, badRequest("invalid_request", k+" is required"))
-				return
-			}
-		}
-		verifier, redirectURI := f.Get("code_verifier"), f.Get("redirect_uri")
-		g, err = s.db.RedeemDemoCode(f.Get("code"), now, func(c storage.DemoCode) error {
-			switch {
-			case c.Grant.ClientID != ClientID:
-				return errCodeClient
-			case c.RedirectURI != redirectURI:
-				return errRedirect
-			case !validVerifier(verifier) || subtle.ConstantTimeCompare([]byte(s256(verifier)), []byte(c.Challenge)) != 1:
-				return errVerifier
-			}
-			return nil
-		}, t)
-		if errors.Is(err, storage.ErrDemoInvalid) {
-			err = badRequest("invalid_grant", "the authorization code is invalid, expired or already used")
-		} else if errors.Is(err, storage.ErrDemoReplay) {
-			err = badRequest("invalid_grant", "the authorization code was already used; the tokens issued for it are revoked")
-		}
+		g, err = s.codeGrant(f, now, t)
 	case "refresh_token":
-		old := f.Get("refresh_token")
-		if old == "" {
-			writeError(w, badRequest("invalid_request", "refresh_token is required"))
-			return
-		}
 		if f.Get("scope") != "" {
 			t.AccessScopes = strings.Fields(f.Get("scope"))
 		}
-		g, err = s.db.RotateDemoRefresh(old, now, func(g storage.DemoGrant) error {
-			if g.ClientID != ClientID {
-				return errClient
-			}
-			for _, sc := range t.AccessScopes {
-				if !slices.Contains(g.Scopes, sc) {
-					return errScope
-				}
-			}
-			return nil
-		}, t)
-		if errors.Is(err, storage.ErrDemoInvalid) {
-			err = badRequest("invalid_grant", "the refresh token is invalid, expired or revoked")
-		} else if errors.Is(err, storage.ErrDemoReplay) {
-			err = badRequest("invalid_grant", "the refresh token was already used; the grant is revoked")
-		}
+		g, err = s.refreshGrant(f, now, t)
 	case "":
 		err = badRequest("invalid_request", "grant_type is required")
 	default:
@@ -245,6 +204,63 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 		RefreshToken: t.Refresh, RefreshTokenExpiresIn: int64(RefreshTTL.Seconds()),
 		Scope: strings.Join(granted, " "),
 	})
+}
+
+// codeGrant redeems an authorization code for t: once, by the client it
+// was issued to, with the authorization request's redirect_uri and the
+// verifier of its challenge.
+func (s *Server) codeGrant(f url.Values, now time.Time, t storage.DemoTokens) (storage.DemoGrant, error) {
+	for _, k := range []string{"code", "redirect_uri", "code_verifier"} {
+		if f.Get(k) == "" {
+			return storage.DemoGrant{}, badRequest("invalid_request", k+" is required")
+		}
+	}
+	verifier, redirectURI := f.Get("code_verifier"), f.Get("redirect_uri")
+	g, err := s.db.RedeemDemoCode(f.Get("code"), now, func(c storage.DemoCode) error {
+		switch {
+		case c.Grant.ClientID != ClientID:
+			return errCodeClient
+		case c.RedirectURI != redirectURI:
+			return errRedirect
+		case !validVerifier(verifier) || subtle.ConstantTimeCompare([]byte(s256(verifier)), []byte(c.Challenge)) != 1:
+			return errVerifier
+		}
+		return nil
+	}, t)
+	switch {
+	case errors.Is(err, storage.ErrDemoInvalid):
+		err = badRequest("invalid_grant", "the authorization code is invalid, expired or already used")
+	case errors.Is(err, storage.ErrDemoReplay):
+		err = badRequest("invalid_grant", "the authorization code was already used; the tokens issued for it are revoked")
+	}
+	return g, err
+}
+
+// refreshGrant rotates a refresh token into t, whose access scopes, when
+// set, must be among those the seller granted.
+func (s *Server) refreshGrant(f url.Values, now time.Time, t storage.DemoTokens) (storage.DemoGrant, error) {
+	old := f.Get("refresh_token")
+	if old == "" {
+		return storage.DemoGrant{}, badRequest("invalid_request", "refresh_token is required")
+	}
+	g, err := s.db.RotateDemoRefresh(old, now, func(g storage.DemoGrant) error {
+		if g.ClientID != ClientID {
+			return errClient
+		}
+		for _, sc := range t.AccessScopes {
+			if !slices.Contains(g.Scopes, sc) {
+				return errScope
+			}
+		}
+		return nil
+	}, t)
+	switch {
+	case errors.Is(err, storage.ErrDemoInvalid):
+		err = badRequest("invalid_grant", "the refresh token is invalid, expired or revoked")
+	case errors.Is(err, storage.ErrDemoReplay):
+		err = badRequest("invalid_grant", "the refresh token was already used; the grant is revoked")
+	}
+	return g, err
 }
 
 // serveRevoke is RFC 7009 revocation: either token ends its grant; an

@@ -202,8 +202,8 @@ func (c *Catalog) load(file string, data []byte, builtin bool) []error {
 		}
 		p.ID = id
 		p.Source = file
-		p.applyDefaults()
-		if err := p.Validate(); err != nil {
+		r, err := resolve(p)
+		if err != nil {
 			ce := &CatalogError{File: file, Provider: id, Err: err}
 			var fe *FieldError
 			if errors.As(err, &fe) {
@@ -221,6 +221,10 @@ func (c *Catalog) load(file string, data []byte, builtin bool) []error {
 				c.custom = append(c.custom, id)
 			}
 		}
+		// The catalog keeps the profile as resolved, so what its copies
+		// carry is what was checked.
+		p = r.Profile.clone()
+		p.res = r
 		c.profiles[id] = p
 	}
 	return errs

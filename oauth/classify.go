@@ -22,70 +22,100 @@ type providerFields struct {
 
 func readProviderFields(body []byte) (providerFields, bool) {
 	var f providerFields
-	trimmed := bytes.TrimSpace(body)
-	if len(trimmed) == 0 || trimmed[0] != '{' {
+	m, ok := jsonObject(body)
+	if !ok {
 		return f, false
 	}
-	m := map[string]any{}
-	d := json.NewDecoder(bytes.NewReader(trimmed))
-	d.UseNumber()
-	if d.Decode(&m) != nil {
-		return f, false
-	}
-	str := func(names ...string) string {
-		for _, n := range names {
-			switch v := m[n].(type) {
-			case string:
-				if v != "" {
-					return v
-				}
-			case json.Number:
-				if n == "id" {
-					return v.String()
-				}
-			}
-		}
-		return ""
-	}
-	f.Code = str("error", "error_code")
-	if nested, ok := m["error"].(map[string]any); ok {
-		// {"error": {"code": "...", "message": "..."}}
-		if s, ok := nested["code"].(string); ok {
-			f.Code = s
-		}
-		if s, ok := nested["message"].(string); ok {
-			f.Description = s
-		}
-	}
-	if f.Code == "" {
-		if s := str("code"); s != "" {
-			f.Code = s
-		} else {
-			f.Code = str("status") // Vault.ist: "UNAUTHORIZED"
-		}
-	}
-	if f.Description == "" {
-		f.Description = str("error_description", "message", "error_message", "detail", "errorMessage")
-	}
-	if list, ok := m["errors"].([]any); ok && len(list) > 0 && f.Code == "" {
-		// eBay: {"errors": [{"errorId": 1001, "message": "Invalid access token", ...}]}
-		if first, ok := list[0].(map[string]any); ok {
-			if n, ok := first["errorId"].(json.Number); ok {
-				f.Code = n.String()
-			}
-			if s, ok := first["message"].(string); ok && f.Description == "" {
-				f.Description = s
-			}
-		}
-	}
-	f.RequestID = str("id", "request_id", "requestId")
-	f.TraceID = str("traceId", "trace_id")
+	f.Code, f.Description = errorCode(m)
+	f.RequestID = textField(m, "id", "request_id", "requestId")
+	f.TraceID = textField(m, "traceId", "trace_id")
 	for _, k := range []string{"error", "code", "status", "message", "error_description", "error_message", "detail"} {
 		if s, ok := m[k].(string); ok && s != "" {
 			f.texts = append(f.texts, s)
 		}
 	}
 	return f, f.Code != "" || f.Description != "" || f.RequestID != "" || f.TraceID != ""
+}
+
+// jsonObject decodes a body that is one JSON object, numbers kept as text.
+func jsonObject(body []byte) (map[string]any, bool) {
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 || trimmed[0] != '{' {
+		return nil, false
+	}
+	m := map[string]any{}
+	d := json.NewDecoder(bytes.NewReader(trimmed))
+	d.UseNumber()
+	if d.Decode(&m) != nil {
+		return nil, false
+	}
+	return m, true
+}
+
+// textField is the first non-empty string among the named fields; a
+// request "id" may be a number too.
+func textField(m map[string]any, names ...string) string {
+	for _, n := range names {
+		switch v := m[n].(type) {
+		case string:
+			if v != "" {
+				return v
+			}
+		case json.Number:
+			if n == "id" {
+				return v.String()
+			}
+		}
+	}
+	return ""
+}
+
+// errorCode finds the error's code and description in each shape: RFC 6749
+// and Depop at the top, {"error": {"code", "message"}} nested, Vault.ist's
+// status, eBay's errors list.
+func errorCode(m map[string]any) (code, desc string) {
+	code = textField(m, "error", "error_code")
+	if nested, ok := m["error"].(map[string]any); ok {
+		if s, ok := nested["code"].(string); ok {
+			code = s
+		}
+		if s, ok := nested["message"].(string); ok {
+			desc = s
+		}
+	}
+	if code == "" {
+		if code = textField(m, "code"); code == "" {
+			code = textField(m, "status") // Vault.ist: "UNAUTHORIZED"
+		}
+	}
+	if desc == "" {
+		desc = textField(m, "error_description", "message", "error_message", "detail", "errorMessage")
+	}
+	if code == "" {
+		code, desc = ebayError(m, desc)
+	}
+	return code, desc
+}
+
+// ebayError reads {"errors": [{"errorId": 1001, "message": "Invalid access
+// token", ...}]}: the first entry's id, and its message when desc is empty.
+func ebayError(m map[string]any, desc string) (string, string) {
+	list, ok := m["errors"].([]any)
+	if !ok || len(list) == 0 {
+		return "", desc
+	}
+	first, ok := list[0].(map[string]any)
+	if !ok {
+		return "", desc
+	}
+	code := ""
+	if n, ok := first["errorId"].(json.Number); ok {
+		code = n.String()
+	}
+	if s, ok := first["message"].(string); ok && desc == "" {
+		desc = s
+	}
+	return code, desc
 }
 
 // classify turns an unsuccessful answer into a *Error: first the profile's

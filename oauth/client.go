@@ -79,10 +79,9 @@ type answer struct {
 //
 // On success the exchange is returned unrecorded: the caller passes it to
 // done with its verdict on the answer.
+//
+// o's address comes from a resolved profile, so it has been checked.
 func (c *Client) send(ctx context.Context, o *outgoing) (*answer, *Exchange, *Error) {
-	if err := checkEndpoint(o.url); err != nil {
-		return nil, nil, configError(o.op, "%v", err)
-	}
 	timeout := DefaultTimeout
 	if c != nil && c.Timeout > 0 {
 		timeout = c.Timeout

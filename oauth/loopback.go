@@ -96,6 +96,21 @@ func ListenLoopback(p *Profile) (*Loopback, error) {
 	default:
 		return nil, configError("callback", "%s does not redirect to a loopback address (redirect.mode %q)", p.Name, p.Redirect.Mode)
 	}
+	return listen(p, path, port)
+}
+
+// listenLoopback is ListenLoopback for a resolved profile, whose redirect
+// is already checked and its path defaulted.
+func listenLoopback(p *Profile) (*Loopback, error) {
+	port := 0
+	if p.Redirect.Mode == RedirectLoopbackFixed {
+		port = p.Redirect.Port
+	}
+	return listen(p, p.Redirect.Path, port)
+}
+
+// listen starts the receiver for path on port (0: any free one).
+func listen(p *Profile, path string, port int) (*Loopback, error) {
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -205,21 +220,42 @@ func (l *Loopback) serve(w http.ResponseWriter, req *http.Request) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+	if !l.admit(w, req) {
+		return
+	}
+	r := callbackRequest{q: req.URL.Query(), reply: make(chan callbackReply, 1)}
+	l.submit(r)
+	select {
+	case res := <-r.reply:
+		l.answer(w, res)
+	case <-req.Context().Done():
+	}
+}
+
+// admit answers, and refuses, a request that cannot be a callback: another
+// path (a favicon), a method other than GET or HEAD, or a host other than
+// the receiver's own address.
+func (l *Loopback) admit(w http.ResponseWriter, req *http.Request) bool {
 	if req.URL.Path != l.path {
 		http.NotFound(w, req)
-		return
+		return false
 	}
 	if req.Method != http.MethodGet && req.Method != http.MethodHead {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-		return
+		return false
 	}
 	// Only a browser aimed at this receiver's own address counts; a page
 	// that rebinds some DNS name to 127.0.0.1 does not.
 	if host, _, err := net.SplitHostPort(req.Host); err != nil || (host != "127.0.0.1" && host != "localhost") {
 		http.Error(w, "wrong host", http.StatusMisdirectedRequest)
-		return
+		return false
 	}
-	r := callbackRequest{q: req.URL.Query(), reply: make(chan callbackReply, 1)}
+	return true
+}
+
+// submit has r decided now when the state is known, or kept until Wait
+// says it (a bounded number of them).
+func (l *Loopback) submit(r callbackRequest) {
 	l.mu.Lock()
 	switch {
 	case l.state != "":
@@ -233,12 +269,10 @@ func (l *Loopback) serve(w http.ResponseWriter, req *http.Request) {
 		l.early = append(l.early, r)
 		l.mu.Unlock()
 	}
-	var res callbackReply
-	select {
-	case res = <-r.reply:
-	case <-req.Context().Done():
-		return
-	}
+}
+
+// answer shows the browser the page for a request's verdict.
+func (l *Loopback) answer(w http.ResponseWriter, res callbackReply) {
 	switch res.verdict {
 	case verdictForeign:
 		// Nothing from the request is echoed: it may come from anyone.
@@ -246,45 +280,51 @@ func (l *Loopback) serve(w http.ResponseWriter, req *http.Request) {
 			Title:   "Not accepted",
 			Message: "This address does not belong to the connection SellerConnect is waiting for, so it was ignored. Finish approving in the browser window SellerConnect opened.",
 		})
-		return
 	case verdictRepeat:
 		l.render(w, http.StatusConflict, pages.failure, pageData{
 			Title:   "Already finished",
 			Message: "This connection attempt has already received its answer. Return to SellerConnect.",
 		})
-		return
 	case verdictBusy:
 		w.Header().Set("Retry-After", "1")
 		l.render(w, http.StatusServiceUnavailable, pages.failure, pageData{
 			Title:   "Busy",
 			Message: "SellerConnect is not ready for this address yet. Reload the page in a moment.",
 		})
-		return
+	case verdictTaken:
+		if res.err == nil {
+			l.render(w, http.StatusOK, pages.success, pageData{
+				Title:   "Approved",
+				Message: "SellerConnect received the approval for " + l.profile.Name + " and is finishing the connection.",
+			})
+			return
+		}
+		l.render(w, http.StatusBadRequest, pages.failure, l.failure(res.err))
 	}
-	if res.err == nil {
-		l.render(w, http.StatusOK, pages.success, pageData{
-			Title:   "Approved",
-			Message: "SellerConnect received the approval for " + l.profile.Name + " and is finishing the connection.",
-		})
-		return
-	}
+}
+
+// failure is the page of the attempt's own callback that failed: what the
+// provider said (an error callback) and what to do.
+func (l *Loopback) failure(err error) pageData {
 	data := pageData{Title: "Not connected", Message: "SellerConnect could not finish connecting " + l.profile.Name + "."}
-	if e, ok := AsError(res.err); ok {
-		data.Message = e.Advice
-		switch {
-		case e.Kind == KindDenied:
-			data.Title = "Access not granted"
-		case e.Code == CodeStateMismatch:
-			data.Title = "Not accepted"
-		}
-		if e.Code != "" && e.Code != CodeStateMismatch {
-			data.Detail = e.Code
-			if e.Description != "" {
-				data.Detail += ": " + e.Description
-			}
+	e, ok := AsError(err)
+	if !ok {
+		return data
+	}
+	data.Message = e.Advice
+	switch {
+	case e.Kind == KindDenied:
+		data.Title = "Access not granted"
+	case e.Code == CodeStateMismatch:
+		data.Title = "Not accepted"
+	}
+	if e.Code != "" && e.Code != CodeStateMismatch {
+		data.Detail = e.Code
+		if e.Description != "" {
+			data.Detail += ": " + e.Description
 		}
 	}
-	l.render(w, http.StatusBadRequest, pages.failure, data)
+	return data
 }
 
 func (l *Loopback) render(w http.ResponseWriter, status int, t *template.Template, data pageData) {

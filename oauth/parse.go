@@ -32,13 +32,40 @@ const maxLifetime = 100 * 365 * 24 * 3600
 // string. It fails, with a reason free of secrets, when there is no access
 // token or the body is not an answer at all (an HTML error page).
 func parseTokenResponse(body []byte) (*tokenAnswer, error) {
+	fields, err := answerFields(body)
+	if err != nil {
+		return nil, err
+	}
+	a := &tokenAnswer{
+		AccessToken:  stringField(fields, "access_token", "accessToken"),
+		TokenType:    stringField(fields, "token_type", "tokenType"),
+		RefreshToken: stringField(fields, "refresh_token", "refreshToken"),
+	}
+	if a.AccessToken == "" {
+		if stringField(fields, "error") != "" || fields["status"] != nil {
+			return nil, errAnswerIsError
+		}
+		return nil, errors.New("the answer has no access_token")
+	}
+	if strings.ContainsAny(a.AccessToken, "\r\n\x00") || strings.ContainsAny(a.RefreshToken, "\r\n\x00") {
+		return nil, errors.New("the answer's token holds control characters")
+	}
+	a.Scope = scopeField(fields["scope"])
+	a.ExpiresIn = seconds(fields, "expires_in", "expiresIn")
+	a.RefreshExpiresIn = seconds(fields, "refresh_token_expires_in", "refreshTokenExpiresIn", "refresh_expires_in")
+	return a, nil
+}
+
+// answerFields decodes a token answer's body: one JSON object, or a form
+// that carries an access token.
+func answerFields(body []byte) (map[string]any, error) {
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 {
 		return nil, errors.New("the answer is empty")
 	}
 	fields := map[string]any{}
-	switch {
-	case trimmed[0] == '{':
+	switch trimmed[0] {
+	case '{':
 		d := json.NewDecoder(bytes.NewReader(trimmed))
 		d.UseNumber()
 		if err := d.Decode(&fields); err != nil {
@@ -47,7 +74,7 @@ func parseTokenResponse(body []byte) (*tokenAnswer, error) {
 		if d.More() {
 			return nil, errors.New("the answer has data after its JSON object")
 		}
-	case trimmed[0] == '<':
+	case '<':
 		return nil, errors.New("the answer is an HTML page, not a token")
 	default:
 		q, err := url.ParseQuery(string(trimmed))
@@ -58,31 +85,24 @@ func parseTokenResponse(body []byte) (*tokenAnswer, error) {
 			fields[k] = q.Get(k)
 		}
 	}
-	str := func(names ...string) string {
-		for _, n := range names {
-			if s, ok := fields[n].(string); ok && s != "" {
-				return s
-			}
+	return fields, nil
+}
+
+// stringField is the first non-empty string among the named fields.
+func stringField(fields map[string]any, names ...string) string {
+	for _, n := range names {
+		if s, ok := fields[n].(string); ok && s != "" {
+			return s
 		}
-		return ""
 	}
-	a := &tokenAnswer{
-		AccessToken:  str("access_token", "accessToken"),
-		TokenType:    str("token_type", "tokenType"),
-		RefreshToken: str("refresh_token", "refreshToken"),
-	}
-	if a.AccessToken == "" {
-		if str("error") != "" || fields["status"] != nil {
-			return nil, errAnswerIsError
-		}
-		return nil, errors.New("the answer has no access_token")
-	}
-	if strings.ContainsAny(a.AccessToken, "\r\n\x00") || strings.ContainsAny(a.RefreshToken, "\r\n\x00") {
-		return nil, errors.New("the answer's token holds control characters")
-	}
-	switch s := fields["scope"].(type) {
+	return ""
+}
+
+// scopeField reads scope as a string or a list of strings.
+func scopeField(v any) string {
+	switch s := v.(type) {
 	case string:
-		a.Scope = s
+		return s
 	case []any:
 		var parts []string
 		for _, x := range s {
@@ -90,11 +110,9 @@ func parseTokenResponse(body []byte) (*tokenAnswer, error) {
 				parts = append(parts, v)
 			}
 		}
-		a.Scope = strings.Join(parts, " ")
+		return strings.Join(parts, " ")
 	}
-	a.ExpiresIn = seconds(fields, "expires_in", "expiresIn")
-	a.RefreshExpiresIn = seconds(fields, "refresh_token_expires_in", "refreshTokenExpiresIn", "refresh_expires_in")
-	return a, nil
+	return ""
 }
 
 // seconds reads a lifetime given as a JSON number or a numeric string;

@@ -4,7 +4,11 @@
 // storage or user interfaces.
 package oauth
 
-import "time"
+import (
+	"net/url"
+	"strings"
+	"time"
+)
 
 // ConnectMethod says how a seller grants access.
 type ConnectMethod string
@@ -143,6 +147,11 @@ type Profile struct {
 
 	// Source is the file the profile came from ("built-in" for the catalog).
 	Source string `toml:"-"`
+
+	// res is the profile as the catalog validated and resolved it, shared
+	// by its copies; a copy that was changed since is resolved again (see
+	// resolution).
+	res *resolved
 }
 
 // Redirect describes the redirect URI.
@@ -215,3 +224,72 @@ func (d *Duration) UnmarshalText(b []byte) error {
 
 // MarshalText writes a Go duration string.
 func (d Duration) MarshalText() ([]byte, error) { return []byte(d.Duration.String()), nil }
+
+// clone copies a profile deeply enough that changing the copy's maps and
+// slices leaves the original alone.
+func (p *Profile) clone() *Profile {
+	q := *p
+	q.Scopes = append([]string(nil), p.Scopes...)
+	q.Settings = append([]Setting(nil), p.Settings...)
+	q.Headers = cloneMap(p.Headers)
+	q.AuthParams = cloneMap(p.AuthParams)
+	q.TokenTypes = cloneMap(p.TokenTypes)
+	q.Errors.Reconnect = append([]string(nil), p.Errors.Reconnect...)
+	q.Errors.Credentials = append([]string(nil), p.Errors.Credentials...)
+	q.Errors.Temporary = append([]string(nil), p.Errors.Temporary...)
+	return &q
+}
+
+func cloneMap(m map[string]string) map[string]string {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// Rebase returns a copy whose endpoints (AuthURL, TokenURL, RevokeURL and
+// Test.URL) keep their path and query but take the scheme, host and path
+// prefix of base: Rebase("http://127.0.0.1:4567/depop") sends Depop's token
+// request to http://127.0.0.1:4567/depop/api/v1/oauth2/access-token/. A path
+// that already starts with base's prefix (the Demo's /demo/...) keeps it once.
+//
+// A resolved profile (one from the catalog) stays resolved: only its
+// endpoints are checked and moved.
+func (p *Profile) Rebase(base string) *Profile {
+	q := p.clone()
+	q.res = nil
+	b, err := url.Parse(strings.TrimRight(base, "/"))
+	if err != nil {
+		return q
+	}
+	prefix := strings.TrimRight(b.Path, "/")
+	move := func(raw string) string {
+		if raw == "" {
+			return ""
+		}
+		u, err := url.Parse(raw)
+		if err != nil {
+			return raw
+		}
+		u.Scheme, u.Host, u.User = b.Scheme, b.Host, nil
+		if prefix != "" && u.Path != prefix && !strings.HasPrefix(u.Path, prefix+"/") {
+			u.Path = prefix + u.Path
+			if u.RawPath != "" {
+				u.RawPath = prefix + u.RawPath
+			}
+		}
+		return u.String()
+	}
+	q.AuthURL = move(q.AuthURL)
+	q.TokenURL = move(q.TokenURL)
+	q.RevokeURL = move(q.RevokeURL)
+	q.Test.URL = move(q.Test.URL)
+	if r := p.res; r != nil && r.describes(p) {
+		q.res = r.rebase(base, q)
+	}
+	return q
+}

@@ -10,42 +10,58 @@ import (
 // param is one body field; order is kept for forms.
 type param struct{ name, value string }
 
+// tokenRequest shapes a token endpoint request for profile p, resolving it
+// (see Profile.resolution) and binding c first.
+func tokenRequest(op string, p *Profile, c Credentials, grant string, auth ClientAuth, params []param) (*outgoing, *Error) {
+	b, e := prepare(op, p, c)
+	if e != nil {
+		return nil, e
+	}
+	return b.tokenRequest(op, grant, auth, params)
+}
+
 // tokenRequest shapes a token endpoint request in the profile's dialect:
 // where the grant type goes, how the client authenticates, which headers the
 // profile adds and how the body is encoded.
-func tokenRequest(op string, p *Profile, c Credentials, grant string, auth ClientAuth, params []param) (*outgoing, *Error) {
-	o := &outgoing{op: op, method: http.MethodPost, url: p.TokenURL, header: http.Header{}, sensitive: map[string]bool{}, masked: map[string]string{}}
-	for _, n := range []string{p.Fields.RefreshToken, p.Fields.Password} {
-		if n != "" {
-			o.sensitive[n] = true
-		}
+func (b *binding) tokenRequest(op, grant string, auth ClientAuth, params []param) (*outgoing, *Error) {
+	o := &outgoing{op: op, method: http.MethodPost, url: b.TokenURL, header: http.Header{}, sensitive: b.sensitive, masked: map[string]string{}}
+	body := b.placeGrant(o, grant)
+	body, e := b.authenticate(op, o, auth, body)
+	if e != nil {
+		return nil, e
 	}
-	var body []param
+	// Every secret setting's value is masked wherever it shows, whether or
+	// not this request uses it; a header built from one is recorded with
+	// the secret replaced by its fingerprint.
+	o.secrets.addSecret(b.secrets...)
+	if b.headerErr != nil {
+		return nil, configError(op, "%v", b.headerErr)
+	}
+	b.setHeaders(o.header, o.masked)
+	o.header.Set("Accept", "application/json")
+	o.body = b.encode(o.header, append(body, params...))
+	return o, nil
+}
+
+// placeGrant puts the grant type where the dialect wants it: a header, or
+// the body's first field (returned). Revocation (RFC 7009) has none.
+func (b *binding) placeGrant(o *outgoing, grant string) []param {
 	switch {
-	case grant == "": // revocation (RFC 7009) has no grant type
-	case p.GrantIn == GrantInHeader:
-		o.header.Set(p.GrantHeader, grant)
-	default:
-		body = append(body, param{"grant_type", grant})
-	}
-	needID := func() *Error {
-		if c.ClientID == "" {
-			return configError(op, "the client_id setting of %s is empty", p.Name)
-		}
+	case grant == "":
+		return nil
+	case b.GrantIn == GrantInHeader:
+		o.header.Set(b.GrantHeader, grant)
 		return nil
 	}
-	needSecret := func() *Error {
-		if c.ClientSecret == "" {
-			return configError(op, "the client_secret setting of %s is empty", p.Name)
-		}
-		return nil
-	}
+	return []param{{"grant_type", grant}}
+}
+
+// authenticate adds the client authentication auth to o and its body.
+func (b *binding) authenticate(op string, o *outgoing, auth ClientAuth, body []param) ([]param, *Error) {
+	c := b.cred
 	switch auth {
 	case AuthBasic:
-		if e := needID(); e != nil {
-			return nil, e
-		}
-		if e := needSecret(); e != nil {
+		if e := b.needClient(op, true); e != nil {
 			return nil, e
 		}
 		basic := base64.StdEncoding.EncodeToString([]byte(c.ClientID + ":" + c.ClientSecret))
@@ -53,78 +69,61 @@ func tokenRequest(op string, p *Profile, c Credentials, grant string, auth Clien
 		// Derived from the client secret: recorded as a fingerprint only.
 		o.masked["Authorization"] = "Basic " + Fingerprint(basic)
 		o.secrets.addSecret(basic)
-		if p.BasicClientID {
+		if b.BasicClientID {
 			body = append(body, param{"client_id", c.ClientID})
 		}
 	case AuthBody:
-		if e := needID(); e != nil {
-			return nil, e
-		}
-		if e := needSecret(); e != nil {
+		if e := b.needClient(op, true); e != nil {
 			return nil, e
 		}
 		body = append(body, param{"client_id", c.ClientID}, param{"client_secret", c.ClientSecret})
 		o.secrets.field("client_secret", Fingerprint(c.ClientSecret))
 	case AuthNone:
-		if e := needID(); e != nil {
+		if e := b.needClient(op, false); e != nil {
 			return nil, e
 		}
 		body = append(body, param{"client_id", c.ClientID})
 	case AuthHeaders:
 	default:
-		return nil, configError(op, "%s states no client authentication (code_auth/refresh_auth)", p.Name)
+		return nil, configError(op, "%s states no client authentication (code_auth/refresh_auth)", b.Name)
 	}
-	// Every secret setting's value is masked wherever it shows, whether or
-	// not this request uses it; a header built from one is recorded with
-	// the secret replaced by its fingerprint.
-	secret := p.secretSettings()
-	for k := range secret {
-		o.secrets.addSecret(settingValue(c, k))
+	return body, nil
+}
+
+// needClient refuses empty client credentials: the client id, and the
+// secret when the client authenticates with it.
+func (b *binding) needClient(op string, secret bool) *Error {
+	if b.cred.ClientID == "" {
+		return configError(op, "the client_id setting of %s is empty", b.Name)
 	}
-	for k, tmpl := range p.Headers {
-		v, err := expand(tmpl, c)
-		if err != nil {
-			return nil, configError(op, "header %s of %s: %v", k, p.Name, err)
-		}
-		o.header.Set(k, v)
-		if m, ok := expandMasked(tmpl, c, secret); ok {
-			o.masked[http.CanonicalHeaderKey(k)] = m
-		}
+	if secret && b.cred.ClientSecret == "" {
+		return configError(op, "the client_secret setting of %s is empty", b.Name)
 	}
-	body = append(body, params...)
-	o.header.Set("Accept", "application/json")
-	if p.Encoding == EncodingJSON {
+	return nil
+}
+
+// encode writes the body in the profile's encoding and sets its
+// Content-Type; a form keeps the fields' order.
+func (b *binding) encode(h http.Header, body []param) []byte {
+	if b.Encoding == EncodingJSON {
 		m := make(map[string]string, len(body))
 		for _, f := range body {
 			m[f.name] = f.value
 		}
-		o.body, _ = json.Marshal(m)
-		o.header.Set("Content-Type", "application/json")
-	} else {
-		var b []byte
-		for i, f := range body {
-			if i > 0 {
-				b = append(b, '&')
-			}
-			b = append(b, url.QueryEscape(f.name)...)
-			b = append(b, '=')
-			b = append(b, url.QueryEscape(f.value)...)
-		}
-		o.body = b
-		o.header.Set("Content-Type", "application/x-www-form-urlencoded")
+		out, _ := json.Marshal(m)
+		h.Set("Content-Type", "application/json")
+		return out
 	}
-	return o, nil
-}
-
-// secretSettings are the keys of p's settings that hold secrets: those
-// marked secret, and client_secret always.
-func (p *Profile) secretSettings() map[string]bool {
-	out := map[string]bool{"client_secret": true}
-	for _, s := range p.Settings {
-		if s.Secret {
-			out[s.Key] = true
+	var out []byte
+	for i, f := range body {
+		if i > 0 {
+			out = append(out, '&')
 		}
+		out = append(out, url.QueryEscape(f.name)...)
+		out = append(out, '=')
+		out = append(out, url.QueryEscape(f.value)...)
 	}
+	h.Set("Content-Type", "application/x-www-form-urlencoded")
 	return out
 }
 

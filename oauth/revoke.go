@@ -10,15 +10,15 @@ import (
 // token. A profile without a revocation endpoint gives a KindConfig *Error
 // whose Advice says where the seller revokes by hand.
 func (c *Client) Revoke(ctx context.Context, p *Profile, cred Credentials, tok *Token) error {
-	p, cred, e := prepare("revoke", p, cred)
+	b, e := prepare("revoke", p, cred)
 	if e != nil {
 		return e
 	}
-	if p.RevokeURL == "" {
+	if b.RevokeURL == "" {
 		e := newError(KindConfig, "revoke", errNoRevoke)
-		e.Advice = p.RevokeHelp
+		e.Advice = b.RevokeHelp
 		if e.Advice == "" {
-			e.Advice = fmt.Sprintf("%s has no revocation endpoint: remove SellerConnect from the account's connected apps on the provider's site.", p.Name)
+			e.Advice = fmt.Sprintf("%s has no revocation endpoint: remove SellerConnect from the account's connected apps on the provider's site.", b.Name)
 		}
 		return e
 	}
@@ -29,11 +29,11 @@ func (c *Client) Revoke(ctx context.Context, p *Profile, cred Credentials, tok *
 	if tok.RefreshToken == "" {
 		params = []param{{"token", tok.AccessToken}, {"token_type_hint", "access_token"}}
 	}
-	o, e := tokenRequest("revoke", p, cred, "", p.RefreshAuth, params)
+	o, e := b.tokenRequest("revoke", "", b.RefreshAuth, params)
 	if e != nil {
 		return e
 	}
-	o.url = p.RevokeURL
+	o.url = b.RevokeURL
 	o.secrets.add(tok.RefreshToken, tok.AccessToken)
 	o.secrets.field("token", Redact(params[0].value))
 	a, x, e := c.send(ctx, o)
@@ -41,7 +41,7 @@ func (c *Client) Revoke(ctx context.Context, p *Profile, cred Credentials, tok *
 		return e
 	}
 	if a.status < 200 || a.status > 299 {
-		e := classify("revoke", p, a, c.now(), &o.secrets)
+		e := classify("revoke", &b.Profile, a, c.now(), &o.secrets)
 		c.done(o, x, e, "")
 		return e
 	}

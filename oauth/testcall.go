@@ -23,6 +23,15 @@ func (c *Client) Test(ctx context.Context, p *Profile, tok *Token) (Identity, er
 	if p == nil {
 		return Identity{}, configError("test", "no provider profile")
 	}
+	r, err := p.resolution()
+	if err != nil {
+		return Identity{}, configError("test", "%v", err)
+	}
+	return c.test(ctx, r, tok)
+}
+
+func (c *Client) test(ctx context.Context, r *resolved, tok *Token) (Identity, error) {
+	p := &r.Profile
 	if p.Test.URL == "" {
 		e := newError(KindConfig, "test", errNoTest)
 		e.Advice = fmt.Sprintf("%s has no test call configured; the account's tokens are kept valid all the same.", p.Name)

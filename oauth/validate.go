@@ -1,6 +1,7 @@
 package oauth
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -62,193 +63,348 @@ func (p *Profile) applyDefaults() {
 // authentication must be stated explicitly: guessing it means retrying token
 // requests, which can burn a single-use code or a rotating refresh token.
 func (p *Profile) Validate() error {
-	q := p.clone()
-	q.applyDefaults()
-	bad := func(field, format string, args ...any) error {
-		return &FieldError{Field: field, Problem: fmt.Sprintf(format, args...)}
+	_, err := resolve(p)
+	return err
+}
+
+// validate runs the checks of Validate, in the order their fields are
+// reported, on a profile whose defaults are applied.
+func (p *Profile) validate() error {
+	if !idPattern.MatchString(p.ID) {
+		return fieldError("id", fmt.Errorf("%q must be lower-case letters, digits, '.', '_' or '-'", p.ID))
 	}
-	if !idPattern.MatchString(q.ID) {
-		return bad("id", "%q must be lower-case letters, digits, '.', '_' or '-'", q.ID)
+	if err := p.Connect.valid(); err != nil {
+		return fieldError("connect", err)
 	}
-	switch q.Connect {
-	case ConnectBrowser, ConnectPassword:
-	default:
-		return bad("connect", "unknown value %q (want browser or password)", q.Connect)
+	if err := p.checkEndpoints(); err != nil {
+		return err
 	}
-	if err := checkEndpoint(q.TokenURL); err != nil {
-		return bad("token_url", "%v", err)
+	if err := p.checkConnect(); err != nil {
+		return err
 	}
-	if q.RevokeURL != "" {
-		if err := checkEndpoint(q.RevokeURL); err != nil {
-			return bad("revoke_url", "%v", err)
-		}
+	if err := p.checkDialect(); err != nil {
+		return err
 	}
-	if q.Test.URL != "" {
-		if err := checkEndpoint(q.Test.URL); err != nil {
-			return bad("test.url", "%v", err)
-		}
+	if err := p.checkLifetimes(); err != nil {
+		return err
 	}
-	if q.Connect == ConnectBrowser {
-		if err := checkEndpoint(q.AuthURL); err != nil {
-			return bad("auth_url", "%v", err)
-		}
-		if q.Redirect.Port < 0 || q.Redirect.Port > 65535 {
-			return bad("redirect.port", "%d is not a port (1-65535)", q.Redirect.Port)
-		}
-		switch q.Redirect.Mode {
-		case RedirectLoopback:
-		case RedirectLoopbackFixed:
-			if q.Redirect.Port < 1 || q.Redirect.Port > 65535 {
-				return bad("redirect.port", "%d is not a port (1-65535); loopback-fixed needs the port registered with the provider", q.Redirect.Port)
-			}
-		case RedirectPaste: // redirect.uri is checked with the settings below
-		default:
-			return bad("redirect.mode", "unknown value %q (want loopback, loopback-fixed or paste)", q.Redirect.Mode)
-		}
-		if q.Redirect.Mode != RedirectPaste {
-			if err := checkRedirectPath(q.Redirect.Path); err != nil {
-				return bad("redirect.path", "%v", err)
-			}
-		}
-	} else if q.PasswordGrant == "" {
-		return bad("password_grant", "password sign-in needs the grant type value (for example password_email)")
+	refs, err := checkSettings(p.Settings)
+	if err != nil {
+		return err
 	}
-	switch q.PKCE {
-	case PKCERequired, PKCEOptional, PKCEUnsupported:
-	default:
-		return bad("pkce", "unknown value %q (want required, optional or unsupported)", q.PKCE)
+	if err := p.checkClientSettings(refs.declared); err != nil {
+		return err
 	}
-	for _, fa := range []struct {
-		field string
-		auth  ClientAuth
-	}{{"code_auth", q.CodeAuth}, {"refresh_auth", q.RefreshAuth}} {
-		field, a := fa.field, fa.auth
-		switch a {
-		case AuthBasic, AuthBody, AuthNone, AuthHeaders:
-		case "":
-			return bad(field, "must be set: basic, body, none or headers")
-		default:
-			return bad(field, "unknown value %q (want basic, body, none or headers)", a)
-		}
+	if p.GrantIn == GrantInHeader && !validHeaderName(p.GrantHeader) {
+		return fieldError("grant_header", fmt.Errorf("%q is not an HTTP header name", p.GrantHeader))
 	}
-	switch q.Encoding {
-	case EncodingForm, EncodingJSON:
-	default:
-		return bad("encoding", "unknown value %q (want form or json)", q.Encoding)
-	}
-	switch q.GrantIn {
-	case GrantInBody:
-	case GrantInHeader:
-		if q.GrantHeader == "" {
-			return bad("grant_header", "grant_in = \"header\" needs the header's name")
-		}
-	default:
-		return bad("grant_in", "unknown value %q (want body or header)", q.GrantIn)
-	}
-	switch q.Rotation {
-	case RotationNone, RotationRotate:
-	default:
-		return bad("rotation", "unknown value %q (want none or rotate)", q.Rotation)
-	}
-	switch q.RefreshLifetime {
-	case LifetimeUnknown, LifetimeFixed:
-	case LifetimeAbsolute, LifetimeRolling:
-		if q.RefreshTTL.Duration <= 0 {
-			return bad("refresh_ttl", "the %s lifetime model needs a duration such as \"720h\"", q.RefreshLifetime)
-		}
-	default:
-		return bad("refresh_lifetime", "unknown value %q (want unknown, absolute, fixed or rolling)", q.RefreshLifetime)
-	}
-	if q.RefreshTTL.Duration < 0 {
-		return bad("refresh_ttl", "must not be negative")
-	}
-	if q.AccessTTL.Duration < 0 {
-		return bad("access_ttl", "must not be negative")
-	}
-	declared := map[string]bool{}
-	for i, s := range q.Settings {
-		if s.Key == "" {
-			return bad(fmt.Sprintf("settings[%d].key", i), "must not be empty")
-		}
-		if !settingKeyPattern.MatchString(s.Key) {
-			return bad(fmt.Sprintf("settings[%d].key", i), "%q must be letters, digits, '_', '.' or '-' (it is referenced as ${key})", s.Key)
-		}
-		if declared[s.Key] {
-			return bad(fmt.Sprintf("settings[%d].key", i), "%q is listed twice", s.Key)
-		}
-		if s.Secret && s.Default != "" {
-			// A default lives in the file in clear; secrets belong in the keychain.
-			return bad(fmt.Sprintf("settings[%d].default", i),
-				"%q is a secret and cannot have a default in a file; enter it in Settings or with \"sellerconnect credentials\"", s.Key)
-		}
-		declared[s.Key] = true
-	}
-	if q.CodeAuth != AuthHeaders || q.RefreshAuth != AuthHeaders {
-		if !declared["client_id"] {
-			return bad("settings", "client authentication %q/%q needs a client_id setting", q.CodeAuth, q.RefreshAuth)
-		}
-	}
-	for _, a := range []ClientAuth{q.CodeAuth, q.RefreshAuth} {
-		if (a == AuthBasic || a == AuthBody) && !declared["client_secret"] {
-			return bad("settings", "client authentication %q needs a client_secret setting", a)
-		}
-	}
-	if q.GrantIn == GrantInHeader && !validHeaderName(q.GrantHeader) {
-		return bad("grant_header", "%q is not an HTTP header name", q.GrantHeader)
-	}
-	secret := map[string]bool{"client_secret": true}
-	for _, s := range q.Settings {
-		if s.Secret {
-			secret[s.Key] = true
-		}
-	}
-	// Templates are filled from settings; each must name a declared one.
-	// What goes into the authorization address passes through the browser
-	// and its history, so it never names a secret.
-	checkRefs := func(field, v string, secretOK bool) error {
-		if rest := settingPattern.ReplaceAllString(v, ""); strings.Contains(rest, "${") {
-			return bad(field, "%q holds a \"${\" that is not a setting reference such as ${client_id}", v)
-		}
-		for _, m := range settingPattern.FindAllStringSubmatch(v, -1) {
-			if !declared[m[1]] {
-				return bad(field, "names setting %q, which the profile's settings do not list", m[1])
-			}
-			if secret[m[1]] && !secretOK {
-				return bad(field, "names the secret setting %q; the authorization address is not a place for secrets", m[1])
-			}
-		}
+	return p.checkTemplates(refs)
+}
+
+// fieldError names the field err is about; nil stays nil.
+func fieldError(field string, err error) error {
+	if err == nil {
 		return nil
 	}
-	for _, k := range sortedKeys(q.Headers) {
+	return &FieldError{Field: field, Problem: err.Error()}
+}
+
+func (m ConnectMethod) valid() error {
+	switch m {
+	case ConnectBrowser, ConnectPassword:
+		return nil
+	}
+	return fmt.Errorf("unknown value %q (want browser or password)", m)
+}
+
+func (m RedirectMode) valid() error {
+	switch m {
+	case RedirectLoopback, RedirectLoopbackFixed, RedirectPaste:
+		return nil
+	}
+	return fmt.Errorf("unknown value %q (want loopback, loopback-fixed or paste)", m)
+}
+
+func (m PKCEMode) valid() error {
+	switch m {
+	case PKCERequired, PKCEOptional, PKCEUnsupported:
+		return nil
+	}
+	return fmt.Errorf("unknown value %q (want required, optional or unsupported)", m)
+}
+
+// valid refuses an empty value too: client authentication is never guessed.
+func (a ClientAuth) valid() error {
+	switch a {
+	case AuthBasic, AuthBody, AuthNone, AuthHeaders:
+		return nil
+	case "":
+		return errors.New("must be set: basic, body, none or headers")
+	}
+	return fmt.Errorf("unknown value %q (want basic, body, none or headers)", a)
+}
+
+// needsSecret reports whether the client authenticates with its secret.
+func (a ClientAuth) needsSecret() bool { return a == AuthBasic || a == AuthBody }
+
+func (e Encoding) valid() error {
+	switch e {
+	case EncodingForm, EncodingJSON:
+		return nil
+	}
+	return fmt.Errorf("unknown value %q (want form or json)", e)
+}
+
+func (g GrantIn) valid() error {
+	switch g {
+	case GrantInBody, GrantInHeader:
+		return nil
+	}
+	return fmt.Errorf("unknown value %q (want body or header)", g)
+}
+
+func (r Rotation) valid() error {
+	switch r {
+	case RotationNone, RotationRotate:
+		return nil
+	}
+	return fmt.Errorf("unknown value %q (want none or rotate)", r)
+}
+
+func (l RefreshLifetime) valid() error {
+	switch l {
+	case LifetimeUnknown, LifetimeFixed, LifetimeAbsolute, LifetimeRolling:
+		return nil
+	}
+	return fmt.Errorf("unknown value %q (want unknown, absolute, fixed or rolling)", l)
+}
+
+// needsTTL reports whether the model cannot work without refresh_ttl: an
+// absolute or rolling lifetime is never sent by the provider.
+func (l RefreshLifetime) needsTTL() bool { return l == LifetimeAbsolute || l == LifetimeRolling }
+
+// checkEndpoints checks the addresses requests go to: the token endpoint
+// always, the revocation endpoint and test call when set, and the
+// authorization endpoint of browser profiles.
+func (p *Profile) checkEndpoints() error {
+	if err := checkEndpoint(p.TokenURL); err != nil {
+		return fieldError("token_url", err)
+	}
+	if p.RevokeURL != "" {
+		if err := checkEndpoint(p.RevokeURL); err != nil {
+			return fieldError("revoke_url", err)
+		}
+	}
+	if p.Test.URL != "" {
+		if err := checkEndpoint(p.Test.URL); err != nil {
+			return fieldError("test.url", err)
+		}
+	}
+	if p.Connect == ConnectBrowser {
+		if err := checkEndpoint(p.AuthURL); err != nil {
+			return fieldError("auth_url", err)
+		}
+	}
+	return nil
+}
+
+// checkConnect checks what the connect method needs: a redirect for the
+// browser, the grant type value for a sign-in form.
+func (p *Profile) checkConnect() error {
+	if p.Connect == ConnectBrowser {
+		return p.Redirect.check()
+	}
+	if p.PasswordGrant == "" {
+		return fieldError("password_grant", errors.New("password sign-in needs the grant type value (for example password_email)"))
+	}
+	return nil
+}
+
+// check checks a browser profile's redirect; a paste-mode URI is checked
+// with the templates, once the settings it may name are known.
+func (r Redirect) check() error {
+	if r.Port < 0 || r.Port > 65535 {
+		return fieldError("redirect.port", fmt.Errorf("%d is not a port (1-65535)", r.Port))
+	}
+	if err := r.Mode.valid(); err != nil {
+		return fieldError("redirect.mode", err)
+	}
+	if r.Mode == RedirectLoopbackFixed && r.Port < 1 {
+		return fieldError("redirect.port", fmt.Errorf("%d is not a port (1-65535); loopback-fixed needs the port registered with the provider", r.Port))
+	}
+	if r.Mode == RedirectPaste {
+		return nil
+	}
+	return fieldError("redirect.path", checkRedirectPath(r.Path))
+}
+
+// checkDialect checks how token requests are shaped: PKCE, client
+// authentication per grant, body encoding and where the grant type goes.
+func (p *Profile) checkDialect() error {
+	if err := p.PKCE.valid(); err != nil {
+		return fieldError("pkce", err)
+	}
+	if err := p.CodeAuth.valid(); err != nil {
+		return fieldError("code_auth", err)
+	}
+	if err := p.RefreshAuth.valid(); err != nil {
+		return fieldError("refresh_auth", err)
+	}
+	if err := p.Encoding.valid(); err != nil {
+		return fieldError("encoding", err)
+	}
+	if err := p.GrantIn.valid(); err != nil {
+		return fieldError("grant_in", err)
+	}
+	if p.GrantIn == GrantInHeader && p.GrantHeader == "" {
+		return fieldError("grant_header", errors.New("grant_in = \"header\" needs the header's name"))
+	}
+	return nil
+}
+
+// checkLifetimes checks the rotation and lifetime models and the durations
+// they use.
+func (p *Profile) checkLifetimes() error {
+	if err := p.Rotation.valid(); err != nil {
+		return fieldError("rotation", err)
+	}
+	if err := p.RefreshLifetime.valid(); err != nil {
+		return fieldError("refresh_lifetime", err)
+	}
+	if p.RefreshLifetime.needsTTL() && p.RefreshTTL.Duration <= 0 {
+		return fieldError("refresh_ttl", fmt.Errorf("the %s lifetime model needs a duration such as \"720h\"", p.RefreshLifetime))
+	}
+	if p.RefreshTTL.Duration < 0 {
+		return fieldError("refresh_ttl", errors.New("must not be negative"))
+	}
+	if p.AccessTTL.Duration < 0 {
+		return fieldError("access_ttl", errors.New("must not be negative"))
+	}
+	return nil
+}
+
+// settingRefs are the settings templates may name, and which of them hold
+// secrets.
+type settingRefs struct {
+	declared map[string]bool
+	secret   map[string]bool // client_secret always
+}
+
+// checkSettings checks each setting's key and default, and returns what
+// templates may name.
+func checkSettings(settings []Setting) (settingRefs, error) {
+	refs := settingRefs{declared: map[string]bool{}, secret: map[string]bool{"client_secret": true}}
+	for i, s := range settings {
+		if err := s.check(refs.declared); err != nil {
+			return refs, err.in(i)
+		}
+		refs.declared[s.Key] = true
+		if s.Secret {
+			refs.secret[s.Key] = true
+		}
+	}
+	return refs, nil
+}
+
+// settingError is a setting's problem before it knows its index.
+type settingError struct {
+	field   string // "key" or "default"
+	problem error
+}
+
+func (e *settingError) in(i int) error {
+	return fieldError(fmt.Sprintf("settings[%d].%s", i, e.field), e.problem)
+}
+
+// check checks one setting against those declared before it.
+func (s Setting) check(declared map[string]bool) *settingError {
+	switch {
+	case s.Key == "":
+		return &settingError{"key", errors.New("must not be empty")}
+	case !settingKeyPattern.MatchString(s.Key):
+		return &settingError{"key", fmt.Errorf("%q must be letters, digits, '_', '.' or '-' (it is referenced as ${key})", s.Key)}
+	case declared[s.Key]:
+		return &settingError{"key", fmt.Errorf("%q is listed twice", s.Key)}
+	case s.Secret && s.Default != "":
+		// A default lives in the file in clear; secrets belong in the keychain.
+		return &settingError{"default", fmt.Errorf("%q is a secret and cannot have a default in a file; enter it in Settings or with \"sellerconnect credentials\"", s.Key)}
+	}
+	return nil
+}
+
+// checkClientSettings checks that the settings client authentication
+// sends are declared: client_id unless only custom headers authenticate,
+// client_secret for basic and body.
+func (p *Profile) checkClientSettings(declared map[string]bool) error {
+	if (p.CodeAuth != AuthHeaders || p.RefreshAuth != AuthHeaders) && !declared["client_id"] {
+		return fieldError("settings", fmt.Errorf("client authentication %q/%q needs a client_id setting", p.CodeAuth, p.RefreshAuth))
+	}
+	for _, a := range []ClientAuth{p.CodeAuth, p.RefreshAuth} {
+		if a.needsSecret() && !declared["client_secret"] {
+			return fieldError("settings", fmt.Errorf("client authentication %q needs a client_secret setting", a))
+		}
+	}
+	return nil
+}
+
+// checkTemplates checks the values filled from settings: headers, extra
+// authorization parameters and a paste-mode redirect URI.
+func (p *Profile) checkTemplates(refs settingRefs) error {
+	if err := checkHeaders(p.Headers, refs); err != nil {
+		return err
+	}
+	for _, k := range sortedKeys(p.AuthParams) {
+		if k == "" {
+			return fieldError("auth_params", errors.New("a parameter needs a name"))
+		}
+		if err := refs.check("auth_params."+k, p.AuthParams[k], false); err != nil {
+			return err
+		}
+	}
+	if p.Connect != ConnectBrowser || p.Redirect.Mode != RedirectPaste {
+		return nil
+	}
+	if err := refs.check("redirect.uri", p.Redirect.URI, false); err != nil {
+		return err
+	}
+	return fieldError("redirect.uri", checkPasteURI(p.Redirect.URI))
+}
+
+// checkHeaders checks the token requests' extra headers: HTTP names,
+// values without line breaks, references to declared settings.
+func checkHeaders(headers map[string]string, refs settingRefs) error {
+	for _, k := range sortedKeys(headers) {
 		field := "headers." + k
-		if k == "" {
-			return bad("headers", "a header needs a name")
-		}
-		if !validHeaderName(k) {
-			return bad(field, "%q is not an HTTP header name", k)
-		}
-		v := q.Headers[k]
-		if !validHeaderValue(v) {
-			return bad(field, "the value holds a line break or control character")
-		}
-		if err := checkRefs(field, v, true); err != nil {
-			return err
-		}
-	}
-	for _, k := range sortedKeys(q.AuthParams) {
-		if k == "" {
-			return bad("auth_params", "a parameter needs a name")
-		}
-		if err := checkRefs("auth_params."+k, q.AuthParams[k], false); err != nil {
-			return err
+		switch v := headers[k]; {
+		case k == "":
+			return fieldError("headers", errors.New("a header needs a name"))
+		case !validHeaderName(k):
+			return fieldError(field, fmt.Errorf("%q is not an HTTP header name", k))
+		case !validHeaderValue(v):
+			return fieldError(field, errors.New("the value holds a line break or control character"))
+		default:
+			if err := refs.check(field, v, true); err != nil {
+				return err
+			}
 		}
 	}
-	if q.Connect == ConnectBrowser && q.Redirect.Mode == RedirectPaste {
-		if err := checkRefs("redirect.uri", q.Redirect.URI, false); err != nil {
-			return err
+	return nil
+}
+
+// check checks the "${key}" references of a template: each must name a
+// declared setting. What goes into the authorization address passes
+// through the browser and its history, so there (secretOK false) it never
+// names a secret.
+func (refs settingRefs) check(field, v string, secretOK bool) error {
+	if rest := settingPattern.ReplaceAllString(v, ""); strings.Contains(rest, "${") {
+		return fieldError(field, fmt.Errorf("%q holds a \"${\" that is not a setting reference such as ${client_id}", v))
+	}
+	for _, m := range settingPattern.FindAllStringSubmatch(v, -1) {
+		if !refs.declared[m[1]] {
+			return fieldError(field, fmt.Errorf("names setting %q, which the profile's settings do not list", m[1]))
 		}
-		if err := checkPasteURI(q.Redirect.URI); err != nil {
-			return bad("redirect.uri", "%v", err)
+		if refs.secret[m[1]] && !secretOK {
+			return fieldError(field, fmt.Errorf("names the secret setting %q; the authorization address is not a place for secrets", m[1]))
 		}
 	}
 	return nil
@@ -350,6 +506,25 @@ func checkRedirectPath(p string) error {
 // characters, user information, fragment, out-of-range port or unfilled
 // "${setting}" (endpoints are not templates).
 func checkEndpoint(raw string) error {
+	if err := checkEndpointText(raw); err != nil {
+		return err
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Errorf("not a URL: %v", err)
+	}
+	if err := checkEndpointParts(raw, u); err != nil {
+		return err
+	}
+	if u.Scheme == "http" && !isLoopbackHost(u.Hostname()) {
+		return fmt.Errorf("%q must use https (plain http only for 127.0.0.1, ::1 or localhost)", raw)
+	}
+	return nil
+}
+
+// checkEndpointText refuses, before parsing, what an endpoint's text must
+// not hold.
+func checkEndpointText(raw string) error {
 	if raw == "" {
 		return fmt.Errorf("missing")
 	}
@@ -364,15 +539,16 @@ func checkEndpoint(raw string) error {
 	if strings.Contains(raw, "#") {
 		return fmt.Errorf("%q must not have a fragment (#...)", raw)
 	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		return fmt.Errorf("not a URL: %v", err)
-	}
+	return nil
+}
+
+// checkEndpointParts checks a parsed endpoint: an http(s) scheme, a host,
+// no user information and a port, when there is one, in range.
+func checkEndpointParts(raw string, u *url.URL) error {
 	switch {
+	case u.Scheme == "":
+		return fmt.Errorf("%q is not an absolute URL", raw)
 	case u.Scheme != "https" && u.Scheme != "http":
-		if u.Scheme == "" {
-			return fmt.Errorf("%q is not an absolute URL", raw)
-		}
 		return fmt.Errorf("%q: unsupported scheme %q", raw, u.Scheme)
 	case u.Opaque != "" || u.Host == "":
 		return fmt.Errorf("%q is not an absolute URL", raw)
@@ -388,9 +564,6 @@ func checkEndpoint(raw string) error {
 			return fmt.Errorf("%q: port %s is not a port (1-65535)", raw, port)
 		}
 	}
-	if u.Scheme == "http" && !isLoopbackHost(u.Hostname()) {
-		return fmt.Errorf("%q must use https (plain http only for 127.0.0.1, ::1 or localhost)", raw)
-	}
 	return nil
 }
 
@@ -400,151 +573,4 @@ func isLoopbackHost(h string) bool {
 	}
 	ip := net.ParseIP(h)
 	return ip != nil && (ip.Equal(net.IPv4(127, 0, 0, 1)) || ip.Equal(net.IPv6loopback))
-}
-
-// settingValue looks a setting up in c.
-func settingValue(c Credentials, key string) string {
-	switch key {
-	case "client_id":
-		return c.ClientID
-	case "client_secret":
-		return c.ClientSecret
-	}
-	return c.Settings[key]
-}
-
-// MissingSettings lists the keys of required settings that c leaves empty
-// and that have no default.
-func (p *Profile) MissingSettings(c Credentials) []string {
-	var missing []string
-	for _, s := range p.Settings {
-		if s.Optional || s.Default != "" {
-			continue
-		}
-		if strings.TrimSpace(settingValue(c, s.Key)) == "" {
-			missing = append(missing, s.Key)
-		}
-	}
-	return missing
-}
-
-// SettingDefaults returns the settings' defaults as Credentials (the Demo's
-// public client id, for example).
-func (p *Profile) SettingDefaults() Credentials {
-	c := Credentials{Settings: map[string]string{}}
-	for _, s := range p.Settings {
-		if s.Default == "" {
-			continue
-		}
-		switch s.Key {
-		case "client_id":
-			c.ClientID = s.Default
-		case "client_secret":
-			c.ClientSecret = s.Default
-		default:
-			c.Settings[s.Key] = s.Default
-		}
-	}
-	return c
-}
-
-// withDefaults fills c's empty values from the settings' defaults.
-func (p *Profile) withDefaults(c Credentials) Credentials {
-	d := p.SettingDefaults()
-	out := Credentials{ClientID: c.ClientID, ClientSecret: c.ClientSecret, Settings: map[string]string{}}
-	for k, v := range d.Settings {
-		out.Settings[k] = v
-	}
-	for k, v := range c.Settings {
-		if v != "" {
-			out.Settings[k] = v
-		}
-	}
-	if out.ClientID == "" {
-		out.ClientID = d.ClientID
-	}
-	if out.ClientSecret == "" {
-		out.ClientSecret = d.ClientSecret
-	}
-	return out
-}
-
-// expand fills "${key}" references from c. A reference to an empty setting
-// is an error naming the setting.
-func expand(s string, c Credentials) (string, error) {
-	var missing string
-	out := settingPattern.ReplaceAllStringFunc(s, func(m string) string {
-		key := m[2 : len(m)-1]
-		v := settingValue(c, key)
-		if v == "" && missing == "" {
-			missing = key
-		}
-		return v
-	})
-	if missing != "" {
-		return "", fmt.Errorf("setting %q is empty", missing)
-	}
-	return out, nil
-}
-
-// clone copies a profile deeply enough that changing the copy's maps and
-// slices leaves the original alone.
-func (p *Profile) clone() *Profile {
-	q := *p
-	q.Scopes = append([]string(nil), p.Scopes...)
-	q.Settings = append([]Setting(nil), p.Settings...)
-	q.Headers = cloneMap(p.Headers)
-	q.AuthParams = cloneMap(p.AuthParams)
-	q.TokenTypes = cloneMap(p.TokenTypes)
-	q.Errors.Reconnect = append([]string(nil), p.Errors.Reconnect...)
-	q.Errors.Credentials = append([]string(nil), p.Errors.Credentials...)
-	q.Errors.Temporary = append([]string(nil), p.Errors.Temporary...)
-	return &q
-}
-
-func cloneMap(m map[string]string) map[string]string {
-	if m == nil {
-		return nil
-	}
-	out := make(map[string]string, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
-}
-
-// Rebase returns a copy whose endpoints (AuthURL, TokenURL, RevokeURL and
-// Test.URL) keep their path and query but take the scheme, host and path
-// prefix of base: Rebase("http://127.0.0.1:4567/depop") sends Depop's token
-// request to http://127.0.0.1:4567/depop/api/v1/oauth2/access-token/. A path
-// that already starts with base's prefix (the Demo's /demo/...) keeps it once.
-func (p *Profile) Rebase(base string) *Profile {
-	q := p.clone()
-	b, err := url.Parse(strings.TrimRight(base, "/"))
-	if err != nil {
-		return q
-	}
-	prefix := strings.TrimRight(b.Path, "/")
-	move := func(raw string) string {
-		if raw == "" {
-			return ""
-		}
-		u, err := url.Parse(raw)
-		if err != nil {
-			return raw
-		}
-		u.Scheme, u.Host, u.User = b.Scheme, b.Host, nil
-		if prefix != "" && u.Path != prefix && !strings.HasPrefix(u.Path, prefix+"/") {
-			u.Path = prefix + u.Path
-			if u.RawPath != "" {
-				u.RawPath = prefix + u.RawPath
-			}
-		}
-		return u.String()
-	}
-	q.AuthURL = move(q.AuthURL)
-	q.TokenURL = move(q.TokenURL)
-	q.RevokeURL = move(q.RevokeURL)
-	q.Test.URL = move(q.Test.URL)
-	return q
 }

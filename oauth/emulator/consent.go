@@ -23,81 +23,107 @@ type authReq struct {
 // redirect gives pageErr (shown to the user, never redirected, as RFC 6749
 // 4.1.2.1 asks); anything else gives a redirect error code and text.
 func (d *dialect) checkAuthorize(q url.Values) (req authReq, pageErr string, code, desc string) {
+	if req, pageErr = d.checkClientRedirect(q); pageErr != "" {
+		return req, pageErr, "", ""
+	}
+	req.state = q.Get("state")
+	if code, desc = d.checkResponse(q.Get("response_type"), req.state); code != "" {
+		return req, "", code, desc
+	}
+	if req.scopes, code, desc = d.requestedScopes(q.Get("scope")); code != "" {
+		return req, "", code, desc
+	}
+	req.challenge = q.Get("code_challenge")
+	code, desc = d.checkChallenge(req.challenge, q.Get("code_challenge_method"), req.client)
+	return req, "", code, desc
+}
+
+// checkClientRedirect finds the registered client and where the browser
+// goes back to: the redirect_uri when it matches one registered, or the
+// page an eBay RuName stands for. A problem is a page error.
+func (d *dialect) checkClientRedirect(q url.Values) (req authReq, pageErr string) {
 	cid := q.Get("client_id")
 	if cid == "" {
-		return req, "The request has no client_id.", "", ""
+		return req, "The request has no client_id."
 	}
 	c := d.clients[cid]
 	if c == nil {
-		return req, "The application (client_id) is not registered.", "", ""
+		return req, "The application (client_id) is not registered."
 	}
 	req.client = c
 	ru := q.Get("redirect_uri")
 	if ru == "" {
-		return req, "The request has no redirect_uri.", "", ""
+		return req, "The request has no redirect_uri."
 	}
 	req.redirectURI = ru
 	if d.spec.ruName {
 		t, ok := c.RuNames[ru]
 		if !ok {
-			return req, "The redirect_uri is not a RuName of this application.", "", ""
+			return req, "The redirect_uri is not a RuName of this application."
 		}
 		req.target = t
-	} else {
-		ok := false
-		for _, p := range c.RedirectURIs {
-			if matchRedirect(p, ru) {
-				ok = true
-				break
-			}
-		}
-		if !ok {
-			return req, "The redirect_uri does not match any redirect URI registered for this application.", "", ""
-		}
-		req.target = ru
+		return req, ""
 	}
-	req.state = q.Get("state")
-	switch rt := q.Get("response_type"); {
+	if !slices.ContainsFunc(c.RedirectURIs, func(p string) bool { return matchRedirect(p, ru) }) {
+		return req, "The redirect_uri does not match any redirect URI registered for this application."
+	}
+	req.target = ru
+	return req, ""
+}
+
+// checkResponse checks response_type (code only) and, where the dialect
+// requires it, the state.
+func (d *dialect) checkResponse(rt, state string) (code, desc string) {
+	switch {
 	case rt == "":
-		return req, "", "invalid_request", "response_type is required"
+		return "invalid_request", "response_type is required"
 	case rt != "code":
-		return req, "", "unsupported_response_type", "response_type must be code"
+		return "unsupported_response_type", "response_type must be code"
+	case d.spec.stateRequired && state == "":
+		return "invalid_request", "state is required"
 	}
-	if d.spec.stateRequired && req.state == "" {
-		return req, "", "invalid_request", "state is required"
-	}
-	raw := q.Get("scope")
+	return "", ""
+}
+
+// requestedScopes reads the scope parameter joined with the dialect's
+// separator: the dialect's default scopes when it names none, each one
+// known to the dialect.
+func (d *dialect) requestedScopes(raw string) (scopes []string, code, desc string) {
 	if raw == "" && d.spec.scopeRequired {
-		return req, "", "invalid_request", "scope is required"
+		return nil, "invalid_request", "scope is required"
 	}
 	if d.spec.scopeSep != " " && strings.ContainsAny(raw, " \t") {
-		return req, "", "invalid_scope", "scopes must be joined with " + d.spec.scopeSep
+		return nil, "invalid_scope", "scopes must be joined with " + d.spec.scopeSep
 	}
-	req.scopes = splitScopes(raw, d.spec.scopeSep)
+	scopes = splitScopes(raw, d.spec.scopeSep)
 	if d.spec.scopeSep == " " {
-		req.scopes = strings.Fields(raw)
+		scopes = strings.Fields(raw)
 	}
-	if len(req.scopes) == 0 {
-		req.scopes = d.spec.defaultScopes
+	if len(scopes) == 0 {
+		scopes = d.spec.defaultScopes
 	}
-	for _, s := range req.scopes {
+	for _, s := range scopes {
 		if d.spec.knownScopes != nil && !slices.Contains(d.spec.knownScopes, s) {
-			return req, "", "invalid_scope", "unknown scope: " + s
+			return nil, "invalid_scope", "unknown scope: " + s
 		}
 	}
-	ch, m := q.Get("code_challenge"), q.Get("code_challenge_method")
+	return scopes, "", ""
+}
+
+// checkChallenge checks PKCE: an S256 challenge, required where the
+// dialect says and for public clients (no secret).
+func (d *dialect) checkChallenge(ch, method string, c *Client) (code, desc string) {
 	switch {
 	case ch == "" && (d.spec.pkceRequired || c.Secret == ""):
-		return req, "", "invalid_request", "code_challenge is required"
-	case ch == "" && m != "":
-		return req, "", "invalid_request", "code_challenge_method without code_challenge"
-	case ch != "" && m != "S256":
-		return req, "", "invalid_request", "code_challenge_method must be S256"
+		return "invalid_request", "code_challenge is required"
+	case ch == "" && method != "":
+		return "invalid_request", "code_challenge_method without code_challenge"
+	case ch != "" && method != "S256":
+		return "invalid_request", "code_challenge_method must be S256"
 	case ch != "" && !validChallenge(ch):
-		return req, "", "invalid_request", "code_challenge is malformed"
+		return "invalid_request", "code_challenge is malformed"
 	}
-	req.challenge = ch
-	return req, "", "", ""
+	return "", ""
 }
 
 // serveAuthorize is the authorization endpoint: GET shows the consent page,

@@ -340,74 +340,18 @@ func (d *dialect) refreshGrant(tok, clientID string, scopes []string) (tokens, f
 	now := d.em.now()
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if g == nil || d.refresh[tok] != g || g.revoked {
-		// Rotated away (perhaps by a racing refresh), revoked or never issued.
-		d.stats.InvalidGrant++
-		if rg := d.retired[tok]; rg != nil {
-			// Reuse detection (RFC 9700 §4.14.2), as real servers do: a
-			// replaced refresh token presented again revokes the whole
-			// grant, the tokens it gave since included.
-			d.stats.ReusedRefresh++
-			if !rg.revoked {
-				d.revoke(rg)
-				d.stats.ReuseRevocations++
-			}
-		}
-		return tokens{}, failRefreshInvalid
-	}
-	if !now.Before(g.refreshExp) {
-		d.stats.InvalidGrant++
-		d.dropLocked(g)
-		return tokens{}, failRefreshInvalid
-	}
-	if g.clientID != clientID {
-		d.stats.InvalidGrant++
-		return tokens{}, failRefreshClient
-	}
-	if scopes == nil {
-		scopes = g.scopes
-	} else {
-		for _, s := range scopes {
-			if !slices.Contains(g.scopes, s) {
-				return tokens{}, failScope
-			}
-		}
+	scopes, fail := d.checkRefreshLocked(g, tok, clientID, scopes, now)
+	if fail != failNone {
+		return tokens{}, fail
 	}
 	d.em.record(at)
 	out := tokens{g: g, access: at, accessTTL: d.accessTTL, scopes: scopes}
 	if d.rotate {
 		d.em.record(rt)
-		// The previous access and refresh tokens die at once.
-		for _, a := range g.accessToks {
-			if e := d.access[a]; e != nil {
-				d.endLocked(a, now, e.exp)
-			}
-			delete(d.access, a)
-		}
-		g.accessToks = g.accessToks[:0]
-		delete(d.refresh, tok)
-		d.retireLocked(g, tok)
-		g.refreshTok = rt
-		d.refresh[rt] = g
-		if d.spec.life == lifeFromIssue {
-			g.refreshExp = now.Add(d.refreshTTL)
-		}
+		d.rotateLocked(g, tok, rt, now)
 		out.refresh, out.refreshFresh = rt, true
 	} else {
-		// Without rotation earlier access tokens live on until they expire.
-		live := g.accessToks[:0]
-		for _, a := range g.accessToks {
-			if e := d.access[a]; e != nil && now.Before(e.exp) {
-				live = append(live, a)
-			} else {
-				delete(d.access, a)
-			}
-		}
-		if len(live) >= keepAccess {
-			delete(d.access, live[0])
-			live = append(live[:0], live[1:]...)
-		}
-		g.accessToks = live
+		d.pruneAccessLocked(g, now)
 		out.refresh = tok
 	}
 	d.access[at] = &accessEntry{g: g, exp: now.Add(d.accessTTL), scopes: scopes}
@@ -415,6 +359,89 @@ func (d *dialect) refreshGrant(tok, clientID string, scopes []string) (tokens, f
 	out.refreshLeft = g.refreshExp.Sub(now)
 	d.stats.Refreshes++
 	return out, failNone
+}
+
+// checkRefreshLocked decides whether refresh token tok of grant g (nil when
+// it is not a live one) may be used by clientID for scopes, and returns the
+// scopes the new access token gets.
+func (d *dialect) checkRefreshLocked(g *grant, tok, clientID string, scopes []string, now time.Time) ([]string, failure) {
+	if g == nil || d.refresh[tok] != g || g.revoked {
+		// Rotated away (perhaps by a racing refresh), revoked or never issued.
+		d.stats.InvalidGrant++
+		d.detectReuseLocked(tok)
+		return nil, failRefreshInvalid
+	}
+	if !now.Before(g.refreshExp) {
+		d.stats.InvalidGrant++
+		d.dropLocked(g)
+		return nil, failRefreshInvalid
+	}
+	if g.clientID != clientID {
+		d.stats.InvalidGrant++
+		return nil, failRefreshClient
+	}
+	if scopes == nil {
+		return g.scopes, failNone
+	}
+	for _, s := range scopes {
+		if !slices.Contains(g.scopes, s) {
+			return nil, failScope
+		}
+	}
+	return scopes, failNone
+}
+
+// detectReuseLocked is reuse detection (RFC 9700 §4.14.2), as real servers
+// do it: a replaced refresh token presented again revokes the whole grant,
+// the tokens it gave since included.
+func (d *dialect) detectReuseLocked(tok string) {
+	rg := d.retired[tok]
+	if rg == nil {
+		return
+	}
+	d.stats.ReusedRefresh++
+	if !rg.revoked {
+		d.revoke(rg)
+		d.stats.ReuseRevocations++
+	}
+}
+
+// rotateLocked replaces g's refresh token tok with rt: the previous access
+// and refresh tokens die at once.
+func (d *dialect) rotateLocked(g *grant, tok, rt string, now time.Time) {
+	for _, a := range g.accessToks {
+		if e := d.access[a]; e != nil {
+			d.endLocked(a, now, e.exp)
+		}
+		delete(d.access, a)
+	}
+	g.accessToks = g.accessToks[:0]
+	delete(d.refresh, tok)
+	d.retireLocked(g, tok)
+	g.refreshTok = rt
+	d.refresh[rt] = g
+	if d.spec.life == lifeFromIssue {
+		g.refreshExp = now.Add(d.refreshTTL)
+	}
+}
+
+// pruneAccessLocked drops g's expired access tokens, and the oldest when
+// keepAccess are live: without rotation earlier access tokens live on until
+// they expire.
+func (d *dialect) pruneAccessLocked(g *grant, now time.Time) {
+	live := g.accessToks[:0]
+	for _, a := range g.accessToks {
+		if e := d.access[a]; e != nil && now.Before(e.exp) {
+			live = append(live, a)
+		} else {
+			delete(d.access, a)
+		}
+	}
+	if len(live) >= keepAccess {
+		delete(d.access, live[0])
+		live = append(live[:0], live[1:]...)
+	}
+	g.accessToks = live
 }
 
 // endLocked notes that rotation ended access token a at now.
