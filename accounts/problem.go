@@ -276,13 +276,6 @@ func meaning(kind string) string {
 	return kind
 }
 
-// isOAuth reports whether err carries a provider flow's error (which then
-// decides the words, even when a keychain error is wrapped inside).
-func isOAuth(err error) bool {
-	var oe *oauth.Error
-	return errors.As(err, &oe)
-}
-
 // providerSaid is the provider's own words: its code and description,
 // each once.
 func providerSaid(oe *oauth.Error) string {

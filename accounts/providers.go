@@ -58,13 +58,6 @@ func providerView(p *oauth.Profile) Provider {
 	return v
 }
 
-// catalogErrors are the provider files that did not load.
-func (s *Service) catalogErrors() []error {
-	s.catMu.RLock()
-	defer s.catMu.RUnlock()
-	return append([]error(nil), s.catErrs...)
-}
-
 // folderPrint sums up the providers folder (names, sizes, times): when it
 // differs from the last load's, the files are read again.
 func folderPrint(dir string) string {
