@@ -374,16 +374,12 @@ func adopt(b *testing.B, store accountStore, tm timing, toks []*oauth.Token, cre
 
 func benchConfig(b *testing.B, dir, emURL string, secrets secretStore, clock clock.Clock, tm timing) config {
 	b.Helper()
-	cat, errs := oauth.LoadCatalog(filepath.Join(dir, "providers"))
-	if len(errs) > 0 {
-		b.Fatal(errs)
+	cfg, err := testConfig(dir, emURL, secrets, openDB(b, dir))
+	if err != nil {
+		b.Fatal(err)
 	}
-	db := openDB(b, dir)
-	return config{
-		DataDir: dir, Catalog: cat, Secrets: secrets, Store: storage.NewStore(db, secrets), Settings: db.Settings(),
-		Clock: clock, Timing: tm, AppVersion: "bench",
-		Endpoints: map[string]string{demoProvider: emURL + "/demo"},
-	}
+	cfg.Clock, cfg.Timing, cfg.AppVersion = clock, tm, "bench"
+	return cfg
 }
 
 // refreshLog collects, for every refresh, how late it came against the

@@ -84,12 +84,9 @@ func newEnv(t testing.TB, o envOpts) *env {
 	if o.accessTTL == 0 {
 		o.accessTTL = 120
 	}
-	e.em = emulator.New(emulator.Options{Now: e.clock.Now, Dialects: map[string]emulator.Dialect{
+	e.em = emulator.Started(t, emulator.Options{Now: e.clock.Now, Dialects: map[string]emulator.Dialect{
 		emulator.Demo: {AccessTTL: o.accessTTL},
 	}})
-	if err := e.em.Start(); err != nil {
-		t.Fatal(err)
-	}
 	var inner faultstore.Inner
 	if o.memory {
 		e.mem = &faultstore.Memory{}
@@ -103,7 +100,6 @@ func newEnv(t testing.TB, o envOpts) *env {
 	t.Cleanup(func() {
 		e.harvest()
 		collectErr(e.svc.Close())
-		e.em.Close()
 		corpusMu.Lock()
 		issuedAll = append(issuedAll, e.em.Issued()...)
 		corpusMu.Unlock()
@@ -112,22 +108,28 @@ func newEnv(t testing.TB, o envOpts) *env {
 }
 
 func (e *env) config(tm timing) config {
-	cat, errs := oauth.LoadCatalog(filepath.Join(e.dir, "providers"))
+	cfg, err := testConfig(e.dir, e.em.URL(), e.fault, openDB(e.t, e.dir))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	cfg.Clock, cfg.Opener, cfg.Timing = e.clock, &emulator.AutoApprover{}, tm
+	cfg.Logf = func(f string, a ...any) { collect(fmt.Sprintf(f, a...)) }
+	return cfg
+}
+
+// testConfig wires the service the way every test here does: the data
+// directory's catalog, the store on db with secrets, and the Demo and
+// Depop sent to the emulator at emURL.
+func testConfig(dir, emURL string, secrets secretStore, db *storage.DB) (config, error) {
+	cat, errs := oauth.LoadCatalog(filepath.Join(dir, "providers"))
 	if len(errs) > 0 {
-		e.t.Fatal(errs)
+		return config{}, fmt.Errorf("catalog: %v", errs)
 	}
-	db := openDB(e.t, e.dir)
 	return config{
-		DataDir: e.dir, Catalog: cat, Secrets: e.fault, Store: storage.NewStore(db, e.fault), Settings: db.Settings(),
-		Clock: e.clock, Opener: &emulator.AutoApprover{},
-		Logf:       func(f string, a ...any) { collect(fmt.Sprintf(f, a...)) },
-		Timing:     tm,
+		DataDir: dir, Catalog: cat, Secrets: secrets, Store: storage.NewStore(db, secrets), Settings: db.Settings(),
 		AppVersion: "test-1.2.3",
-		Endpoints: map[string]string{
-			"demo":  e.em.URL() + "/demo",
-			"depop": e.em.URL() + "/depop",
-		},
-	}
+		Endpoints:  map[string]string{"demo": emURL + "/demo", "depop": emURL + "/depop"},
+	}, nil
 }
 
 func (e *env) open() {

@@ -50,20 +50,17 @@ func tokenHash(tok string) string {
 // same data directory (database, locks), the same keychain and
 // the same emulator.
 func tortureConfig(dir, emURL string, logf func(string, ...any)) (config, error) {
-	cat, errs := oauth.LoadCatalog(filepath.Join(dir, "providers"))
-	if len(errs) > 0 {
-		return config{}, fmt.Errorf("catalog: %v", errs)
-	}
 	db, err := storage.OpenDB(dir)
 	if err != nil {
 		return config{}, err
 	}
-	kc := storage.NewKeychain(dir)
-	return config{
-		DataDir: dir, Catalog: cat, Secrets: kc, Store: storage.NewStore(db, kc), Settings: db.Settings(), closeStore: db.Close,
-		Logf: logf, Timing: fastTiming(), AppVersion: "test-1.2.3",
-		Endpoints: map[string]string{"demo": emURL + "/demo"},
-	}, nil
+	cfg, err := testConfig(dir, emURL, storage.NewKeychain(dir), db)
+	if err != nil {
+		db.Close()
+		return config{}, err
+	}
+	cfg.closeStore, cfg.Logf, cfg.Timing = db.Close, logf, fastTiming()
+	return cfg, nil
 }
 
 // tortureLoop calls Token for random accounts until ctx ends, with a short

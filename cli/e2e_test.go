@@ -108,11 +108,7 @@ func newFixture(tb testing.TB, dialects map[string]emulator.Dialect) *fixture {
 		}
 		dialects[d] = cfg
 	}
-	em := emulator.New(emulator.Options{Dialects: dialects})
-	if err := em.Start(); err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(em.Close)
+	em := emulator.Started(tb, emulator.Options{Dialects: dialects})
 	f := &fixture{tb: tb, em: em, dir: tb.TempDir()}
 	f.writeProviderFile()
 	f.setCredentials()

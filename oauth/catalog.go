@@ -283,7 +283,7 @@ func lineOf(data []byte, id, field string) int {
 	lines := strings.Split(string(data), "\n")
 	table := "providers"
 	if id != "" {
-		table = "providers." + quoteKey(id)
+		table = "providers." + id // quotes are dropped from the lines compared
 	}
 	header := func(name string, nth int) int {
 		for i, l := range lines {
@@ -343,8 +343,6 @@ func lineOf(data []byte, id, field string) int {
 	}
 	return 0
 }
-
-func quoteKey(id string) string { return id }
 
 // Get returns a copy of the profile with this ID; false when there is none
 // or it is disabled (see Disabled).

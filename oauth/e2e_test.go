@@ -69,11 +69,7 @@ func newEnv(t *testing.T, opts emulator.Options) *env {
 		dc.Clients = []emulator.Client{{ID: emulator.TestClientID, Secret: emulator.TestClientSecret, RedirectURIs: []string{redirect}}}
 		opts.Dialects[d] = dc
 	}
-	em := emulator.New(opts)
-	if err := em.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(em.Close)
+	em := emulator.Started(t, opts)
 	cat, errs := oauth.LoadCatalog("")
 	if len(errs) > 0 {
 		t.Fatal(errs)
