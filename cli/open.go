@@ -131,5 +131,15 @@ func (r *runner) runGUI() int {
 	if err != nil {
 		return r.fail(err, "")
 	}
-	return r.closeAll(r.gui(s.svc, GUIOptions{DataDir: s.dir, Version: Version, Stop: r.ctx.Done()}))
+	return r.closeAll(r.gui(s.svc, GUIOptions{DataDir: s.dir, Version: Version, Stop: r.ctx.Done(),
+		Hidden: r.hidden, LoginArgs: r.loginArgs(s.dir)}))
+}
+
+// loginArgs are the arguments that start this app in the tray at login on
+// the data directory it runs on now.
+func (r *runner) loginArgs(dir string) []string {
+	if r.dataDirFlag != "" || os.Getenv(storage.DataDirEnv) != "" {
+		return []string{"--data-dir", dir, "--hidden"}
+	}
+	return []string{"--hidden"}
 }

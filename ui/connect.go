@@ -463,6 +463,8 @@ func (a *App) showConnectResult(p accounts.ProviderInfo, reconnect string, acc a
 		done := widget.NewButtonWithIcon("Done", theme.ConfirmIcon(), d.Hide)
 		done.Importance = widget.HighImportance
 		d.SetButtons([]fyne.CanvasObject{details, done})
+		// Once this dialog is away, ask (once ever) about starting at login.
+		d.SetOnClosed(a.offerLogin)
 		d.Resize(fyne.NewSize(560, d.MinSize().Height))
 		d.Show()
 		return
