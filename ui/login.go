@@ -69,7 +69,8 @@ func (a *App) setLogin(on bool) error {
 }
 
 func (a *App) setLoginAsked() {
-	if p, ok := a.prefs.(loginAsker); ok {
+	// Written once: each write makes Fyne rewrite its preferences file.
+	if p, ok := a.prefs.(loginAsker); ok && !p.LoginAsked() {
 		_ = p.SetLoginAsked()
 	}
 }
