@@ -27,7 +27,7 @@ vet:
 
 # The packages without Fyne (which needs cgo: ui and main) must build, tests
 # included, for every system the installers ship to.
-CROSS_PKGS := ./storage/... ./oauth/... ./accounts/... ./cli/...
+CROSS_PKGS := ./storage/... ./oauth/... ./accounts/... ./cli/... ./autostart/...
 CROSS_OS   := windows darwin
 vet-cross:
 	@for os in $(CROSS_OS); do \

@@ -12,6 +12,7 @@ import (
 
 func main() {
 	os.Exit(cli.Main(os.Args[1:], func(svc *accounts.Service, o cli.GUIOptions) int {
-		return ui.RunSingle(svc, ui.Options{DataDir: o.DataDir, Version: o.Version, Stop: o.Stop})
+		return ui.RunSingle(svc, ui.Options{DataDir: o.DataDir, Version: o.Version, Stop: o.Stop,
+			StartMinimised: o.Hidden, LoginArgs: o.LoginArgs})
 	}))
 }

@@ -48,6 +48,12 @@ type GUIOptions struct {
 	// Stop closes on SIGTERM or SIGINT: the app quits, and the command
 	// line then closes the service (refreshes in flight finish and save).
 	Stop <-chan struct{}
+	// Hidden: --hidden was given; the app starts in the tray.
+	Hidden bool
+	// LoginArgs are the arguments a login item passes to this program to
+	// start the same app in the tray: --hidden, and --data-dir when the
+	// data directory was chosen (a login session has no shell variables).
+	LoginArgs []string
 }
 
 // Main runs the command line with args (without the program name) and
@@ -77,6 +83,7 @@ type runner struct {
 	gui    GUI
 
 	dataDirFlag string // --data-dir as given, "" when absent
+	hidden      bool   // --hidden
 	input       *lineReader
 	sessions    []*session
 }
@@ -151,6 +158,10 @@ func (r *runner) globalFlags(args []string) (rest []string, code int, done bool)
 				return nil, r.usageError("--data-dir needs a directory"), true
 			}
 			r.dataDirFlag = value
+		case a == "--hidden" || a == "-hidden":
+			// What a login item passes: open in the tray, not the window.
+			r.hidden = true
+			args = args[1:]
 		case strings.HasPrefix(a, "-psn_"):
 			// macOS Finder passes a process serial number to apps it starts.
 			args = args[1:]
@@ -167,6 +178,9 @@ const helpTail = `
 Global flags (before the command):
   --data-dir DIR   where accounts and settings live (default: $SELLERCONNECT_DATA_DIR,
                    else the user config directory's SellerConnect folder)
+  --hidden         open the desktop app in the system tray without its window
+                   (what "Start SellerConnect when I log in" runs; the window
+                   opens as usual where the desktop has no tray)
   --version        print the version
   --help           print this help
 

@@ -91,5 +91,19 @@ func (r *runner) runGUI() int {
 	if err != nil {
 		return r.fail(err, "")
 	}
-	return r.closeAll(r.gui(s.svc, GUIOptions{DataDir: s.dir, Version: Version, Stop: r.ctx.Done()}))
+	return r.closeAll(r.gui(s.svc, GUIOptions{DataDir: s.dir, Version: Version, Stop: r.ctx.Done(),
+		Hidden: r.hidden, LoginArgs: r.loginArgs(s.dir)}))
+}
+
+// dataDirEnv names the data directory when --data-dir does not (the
+// service reads it; TestDataDirEnvIsTheServices checks the name).
+const dataDirEnv = "SELLERCONNECT_DATA_DIR"
+
+// loginArgs are the arguments that start this app in the tray at login on
+// the data directory it runs on now.
+func (r *runner) loginArgs(dir string) []string {
+	if r.dataDirFlag != "" || os.Getenv(dataDirEnv) != "" {
+		return []string{"--data-dir", dir, "--hidden"}
+	}
+	return []string{"--hidden"}
 }

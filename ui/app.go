@@ -49,6 +49,12 @@ type Options struct {
 	// Notifications overrides whether the desktop can show notifications
 	// (nil: detect); Settings offers them only where it can.
 	Notifications *bool
+	// Executable is the program a login item starts; the running one when
+	// empty.
+	Executable string
+	// LoginArgs are the arguments the login item passes it (--hidden when
+	// nil): see cli.GUIOptions.LoginArgs.
+	LoginArgs []string
 	// Stop, when it closes, quits the app as the tray's Quit would
 	// (SIGTERM, SIGINT, the session ending): the caller then closes the
 	// service, which lets refreshes in flight finish and saves.

@@ -462,6 +462,8 @@ func (a *App) showConnectResult(p accounts.Provider, reconnect string, acc accou
 		done := widget.NewButtonWithIcon("Done", theme.ConfirmIcon(), d.Hide)
 		done.Importance = widget.HighImportance
 		d.SetButtons([]fyne.CanvasObject{details, done})
+		// Once this dialog is away, ask (once ever) about starting at login.
+		d.SetOnClosed(a.offerLogin)
 		d.Resize(fyne.NewSize(560, d.MinSize().Height))
 		d.Show()
 		return

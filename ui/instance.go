@@ -19,6 +19,11 @@ import (
 func RunSingle(svc *accounts.Service, opts Options) int {
 	inst, err := storage.AcquireInstance(opts.DataDir)
 	if errors.Is(err, storage.ErrAlreadyRunning) {
+		if opts.StartMinimised {
+			// Started in the tray (at login) while already running: the
+			// running app goes on; nothing comes forward.
+			return 0
+		}
 		if aerr := storage.ActivateRunning(opts.DataDir); aerr == nil {
 			return 0
 		}

@@ -30,3 +30,9 @@ func (f fynePrefs) SetTrayNoted() error {
 	f.p.SetBool("trayNoted", true)
 	return nil
 }
+
+func (f fynePrefs) LoginAsked() bool { return f.p.BoolWithFallback("loginAsked", false) }
+func (f fynePrefs) SetLoginAsked() error {
+	f.p.SetBool("loginAsked", true)
+	return nil
+}

@@ -48,6 +48,11 @@ type realScenario struct {
 	run     func(r *realRun)
 	// tray pretends a system tray exists (Options.Tray).
 	tray bool
+	// fynePrefs keeps the switches in the Fyne app's own preferences file
+	// (what the shipped app does) instead of in memory.
+	fynePrefs bool
+	// options adjusts the app's options.
+	options func(*Options)
 }
 
 var realScenarios = map[string]realScenario{}
@@ -87,10 +92,17 @@ func realChild() (int, bool) {
 	}
 	fa := app.NewWithID("io.sellerconnect.test.real." + name)
 	tray, notify := sc.tray, true
-	a := New(fa, backend, Options{
+	opts := Options{
 		DataDir: os.Getenv(realDir), Tray: &tray, Notifications: &notify, Prefs: &memPrefs{notify: true}, Version: "0.1.0",
 		Now: func() time.Time { return fixture.Now },
-	})
+	}
+	if sc.fynePrefs {
+		opts.Prefs = nil
+	}
+	if sc.options != nil {
+		sc.options(&opts)
+	}
+	a := New(fa, backend, opts)
 	a.Start()
 	defer a.Close()
 	r := &realRun{a: a, be: backend, click: os.Getenv(realInput) == "click", dir: os.Getenv(realDir), start: time.Now()}
@@ -317,6 +329,11 @@ func (r *realRun) press(text string) {
 			c := r.a.win.Canvas()
 			pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(t.obj)
 			size := t.obj.Size()
+			if c, ok := t.obj.(*widget.Check); ok {
+				// A check takes taps on its box and text only, not on the
+				// space a layout stretched it across.
+				size.Width = fyne.Min(size.Width, c.MinSize().Width)
+			}
 			x, y = pos.X+size.Width/2, pos.Y+size.Height/2
 			cs := c.Size()
 			inside = x > 0 && y > 0 && x < cs.Width && y < cs.Height
@@ -434,7 +451,7 @@ func runReal(t *testing.T, scenario, input string, env ...string) realResult {
 	}
 	fmt.Sscanf(done, "done presses=%d dialogs=%d", &res.presses, &res.dialogs)
 	if e := fyneErrors(se); e != "" {
-		t.Fatalf("%s (%s): Fyne logged errors:\n%s", scenario, input, e)
+		t.Fatalf("%s (%s): Fyne logged errors:\n%s\nstderr:\n%s", scenario, input, e, se)
 	}
 	return res
 }

@@ -41,7 +41,7 @@ func newSettingsView(a *App) *settingsView {
 			a.showError("The setting was not saved", err)
 		}
 	}
-	general := []fyne.CanvasObject{heading("General"), notify, minimised}
+	general := []fyne.CanvasObject{heading("General"), notify, minimised, a.loginCheck()}
 	if !a.notify {
 		notify.Disable()
 		note := widget.NewLabel("This desktop shows no system notifications (no notification service is running), " +

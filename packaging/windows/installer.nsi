@@ -31,6 +31,9 @@
 
 !define EXE_NAME "${APP_NAME}.exe"
 !define UNINST_KEY "Software\Microsoft\Windows\CurrentVersion\Uninstall\${APP_ID}"
+; The login item (autostart.RunKey, autostart.StartupApprovedKey).
+!define RUN_KEY "Software\Microsoft\Windows\CurrentVersion\Run"
+!define RUN_KEY_APPROVED "Software\Microsoft\Windows\CurrentVersion\Explorer\StartupApproved\Run"
 !define DATA_NOTE "Your accounts and settings in $APPDATA\${APP_NAME} and the tokens in Windows Credential Manager are kept. To remove them too, disconnect the accounts in ${APP_NAME} before uninstalling, then delete that folder."
 
 Target amd64-unicode
@@ -105,7 +108,8 @@ Function UninstallPrevious
   IfFileExists "$R0\uninstall.exe" 0 done
   ReadRegStr $R1 HKCU "${UNINST_KEY}" "DisplayVersion"
   DetailPrint "Removing ${APP_NAME} $R1 from $R0"
-  ExecWait '"$R0\uninstall.exe" /S _?=$R0' $R2
+  ; /UPGRADE: the seller's start-at-login choice outlives the upgrade.
+  ExecWait '"$R0\uninstall.exe" /S /UPGRADE _?=$R0' $R2
   StrCmp $R2 "0" 0 failed
   Delete "$R0\uninstall.exe"
   RMDir "$R0"
@@ -149,5 +153,15 @@ Section "Uninstall"
   RMDir "$INSTDIR"
   Delete "$SMPROGRAMS\${APP_NAME}.lnk"
   DeleteRegKey HKCU "${UNINST_KEY}"
+  ; Start at login is a value the app writes under the user's Run key
+  ; (Settings); it goes with the app, except when a newer version's setup
+  ; runs this uninstaller to replace it.
+  ${GetParameters} $R0
+  ClearErrors
+  ${GetOptions} $R0 "/UPGRADE" $R1
+  IfErrors 0 keeplogin
+    DeleteRegValue HKCU "${RUN_KEY}" "${APP_NAME}"
+    DeleteRegValue HKCU "${RUN_KEY_APPROVED}" "${APP_NAME}"
+  keeplogin:
   DetailPrint "${DATA_NOTE}"
 SectionEnd
