@@ -259,3 +259,26 @@ func TestDemoIsOneMarketplaceForEveryProcess(t *testing.T) {
 		t.Fatalf("after restart: %s: %s", a.Status, a.Reason)
 	}
 }
+
+// TestAnotherProcessSeesARefreshWhileTheFirstRuns: a refresh made by a
+// running window shows in a command run meanwhile (the row is written
+// within moments, not when the window quits).
+func TestAnotherProcessSeesARefreshWhileTheFirstRuns(t *testing.T) {
+	e := newEnv(t, envOpts{timing: fastTiming()})
+	id := e.connect("demo", "seen-seller").ID
+	ctx := bg(t)
+	before := e.status(id).AccessExpiry
+	time.Sleep(1100 * time.Millisecond) // a new token's expiry is later by whole seconds
+	if err := e.svc.Refresh(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	after := e.status(id).AccessExpiry
+	if !after.After(before) {
+		t.Fatalf("the refresh did not move the expiry: %v, then %v", before, after)
+	}
+	e.waitFor("the other process to see the refresh", 5*time.Second, func() bool {
+		other := e.second()
+		got := other.List()
+		return len(got) == 1 && got[0].AccessExpiry.Equal(after)
+	})
+}
