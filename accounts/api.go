@@ -83,9 +83,6 @@ type Provider struct {
 	// this provider's secrets go ("endpoints changed by FILE — confirm …"):
 	// nothing is sent until the seller confirms (Service.ConfirmEndpoints).
 	EndpointsChanged string
-	// Off, when not empty, says why the provider cannot be used now (its
-	// provider file did not load).
-	Off string
 	// TokenURL is where tokens are asked for (doctor probes it).
 	TokenURL string
 	// RevokeURL is set when the provider can revoke SellerConnect's access
