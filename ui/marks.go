@@ -18,8 +18,10 @@ var (
 	markCache = map[string]fyne.Resource{}
 )
 
-// markPixels is the size marks are drawn at; the window scales them down.
-const markPixels = 128
+// markPixels is the size marks are drawn at: the largest mark shown (48)
+// at twice the pixels, for HiDPI screens; the window scales them down.
+// Every row's image decodes it, so larger costs start-up time.
+const markPixels = 96
 
 // markFor returns the provider mark for a marketplace or profile id, shared
 // by every row so 10,000 rows hold a handful of images.
@@ -62,7 +64,9 @@ func renderMark(svg []byte, size int) ([]byte, error) {
 	scanner := rasterx.NewScannerGV(size, size, img, img.Bounds())
 	icon.Draw(rasterx.NewDasher(size, size, scanner), 1)
 	var buf bytes.Buffer
-	if err := png.Encode(&buf, img); err != nil {
+	// Small and decoded at once: speed matters more than bytes.
+	enc := png.Encoder{CompressionLevel: png.BestSpeed}
+	if err := enc.Encode(&buf, img); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil
