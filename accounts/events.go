@@ -109,6 +109,12 @@ func (s *Service) announce(a *account) {
 	now := s.clock.Now()
 	v := s.view(a, now, false)
 	a.mu.Lock()
+	if a.removed {
+		// Forgotten meanwhile (disconnected here or by another process):
+		// a snapshot now would bring it back into the faces' lists.
+		a.mu.Unlock()
+		return
+	}
 	prev := Status(a.rec.Status)
 	changed := v.Status != prev && v.Status != StatusRefreshing
 	if changed {
@@ -120,12 +126,14 @@ func (s *Service) announce(a *account) {
 		a.rec.StatusReason = v.Reason
 	}
 	a.rec.LastError = a.lastErr
+	// Published under a.mu, so that forget (which marks the account
+	// removed under it, then publishes the removal) comes after it.
+	s.hub.publish(Event{Account: v})
 	a.mu.Unlock()
 	s.persist.mark(a.id)
 	if changed {
 		s.logf("account %s: %s", a.id, v.Status)
 	}
-	s.hub.publish(Event{Account: v})
 }
 
 func orNew(s Status) string {

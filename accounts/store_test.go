@@ -282,3 +282,37 @@ func TestAnotherProcessSeesARefreshWhileTheFirstRuns(t *testing.T) {
 		return len(got) == 1 && got[0].AccessExpiry.Equal(after)
 	})
 }
+
+// TestNoSnapshotAfterRemoval: a call that ends after its account was
+// forgotten (a test call in flight while the seller disconnects) publishes
+// nothing that would bring the account back into a face's list.
+func TestNoSnapshotAfterRemoval(t *testing.T) {
+	e := newEnv(t, envOpts{memory: true})
+	id := e.connect("demo", "gone-seller").ID
+	events, cancel := e.svc.Subscribe()
+	defer cancel()
+	a, ok := e.svc.inMemory(id)
+	if !ok {
+		t.Fatal("the account is not in memory")
+	}
+	e.svc.forget(a)
+	e.svc.announce(a) // what the call in flight does when it ends
+	var last *Event
+	for quiet := time.After(time.Second); last == nil || !last.Removed; {
+		select {
+		case ev := <-events:
+			if ev.Account.ID == id {
+				last = &ev
+			}
+		case <-quiet:
+			t.Fatalf("the last event of the forgotten account: %+v, want its removal", last)
+		}
+	}
+	select {
+	case ev := <-events:
+		if ev.Account.ID == id {
+			t.Errorf("an event after the removal: %+v", ev)
+		}
+	case <-time.After(500 * time.Millisecond):
+	}
+}
