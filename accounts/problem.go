@@ -40,7 +40,8 @@ type Problem struct {
 	Badge Status
 	// Kind is the failure's class as stored and in the JSON output
 	// ("reconnect_needed", "credentials_wrong", "temporary", "paste",
-	// "keychain_locked", "other", ...); Meaning says it in words.
+	// "keychain_locked", "data_dir", "other", ...); Meaning says it in
+	// words.
 	Kind, Meaning string
 	// Time is when it happened (set for an account's last error).
 	Time time.Time
@@ -106,7 +107,7 @@ func localProblem(err error) Problem {
 	}
 	var de *dataDirError
 	if errors.As(err, &de) {
-		return Problem{Title: "The data directory cannot be used", What: de.Error(), Do: de.advice, Where: WhereApp, Kind: "other"}
+		return Problem{Title: "The data directory cannot be used", What: de.Error(), Do: de.advice, Where: WhereApp, Kind: "data_dir"}
 	}
 	var we *storage.WriteError
 	if errors.As(err, &we) {

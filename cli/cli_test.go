@@ -187,3 +187,16 @@ func TestProviderWordsAreNotRepeated(t *testing.T) {
 		t.Errorf("a moved endpoint: exit %d, want %d", c, ExitCredentials)
 	}
 }
+
+// TestWriteErrorAdviceOnce: a write error that carries its advice is told
+// with it once.
+func TestWriteErrorAdviceOnce(t *testing.T) {
+	err := &storage.WriteError{Path: "/data/sellerconnect.db", Err: errors.New("database or disk is full"), Advice: "Free some disk space."}
+	msg, advice := describe(err, "")
+	if strings.Count(msg+" "+advice, "Free some disk space") != 1 {
+		t.Errorf("message %q, advice %q", msg, advice)
+	}
+	if c := exitCode(err); c != ExitOther {
+		t.Errorf("exit %d, want %d", c, ExitOther)
+	}
+}

@@ -74,16 +74,25 @@ func (r *runner) doctor() doctorJSON {
 	out := doctorJSON{Schema: schemaVersion, Version: Version}
 	add := func(c checkJSON) { out.Checks = append(out.Checks, c) }
 
+	// A data directory that cannot take new files still opens for
+	// reading, and the other checks go on; one that cannot be used at all
+	// ends the checks, as does a service that does not open.
+	dataDirFailed := false
 	s, err := r.open(true)
-	if err != nil {
+	if err != nil && accounts.ProblemOf(err, "").Kind == "data_dir" {
 		msg, advice := describe(err, "")
 		add(checkJSON{Check: "data_dir", Status: checkFail, Message: msg, Advice: advice})
-		if s, err = r.open(false); err != nil {
-			msg, advice := describe(err, "")
-			add(checkJSON{Check: "service", Status: checkFail, Message: msg, Advice: advice})
+		dataDirFailed = true
+		if s, err = r.open(false); err != nil && accounts.ProblemOf(err, "").Kind == "data_dir" {
 			return finish(out)
 		}
-	} else {
+	}
+	if err != nil {
+		msg, advice := describe(err, "")
+		add(checkJSON{Check: "service", Status: checkFail, Message: msg, Advice: advice})
+		return finish(out)
+	}
+	if !dataDirFailed {
 		add(checkJSON{Check: "data_dir", Status: checkOK, Message: s.dir + " is writable"})
 	}
 	dir := s.dir

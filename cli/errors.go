@@ -115,7 +115,11 @@ func describe(err error, subject string) (msg, advice string) {
 	case p.Where == accounts.WherePaste, p.Where == accounts.WhereKeychain:
 		return p.What, p.Do
 	case p.Where == accounts.WhereApp && p.Badge == "":
-		return err.Error(), p.Do
+		msg = err.Error()
+		if strings.HasSuffix(strings.TrimSuffix(msg, "."), strings.TrimSuffix(p.Do, ".")) {
+			return msg, "" // the error says what to do already
+		}
+		return msg, p.Do
 	}
 	msg = headline(p, subject)
 	if p.Details != "" {
