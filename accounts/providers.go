@@ -1,9 +1,10 @@
 package accounts
 
 import (
+	"crypto/sha256"
 	"fmt"
 	"os"
-	"strings"
+	"path/filepath"
 
 	"github.com/sellerconnect/sellerconnect/oauth"
 )
@@ -58,22 +59,25 @@ func providerView(p *oauth.Profile) Provider {
 	return v
 }
 
-// folderPrint sums up the providers folder (names, sizes, times): when it
-// differs from the last load's, the files are read again.
+// folderPrint sums up the provider files (names and contents, through
+// symbolic links): when it differs from the last load's, they are read
+// again. The files are small; reading them is what catches an edit that
+// keeps the size and the modification time.
 func folderPrint(dir string) string {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return ""
 	}
-	var b strings.Builder
+	h := sha256.New()
 	for _, e := range entries {
-		info, err := e.Info()
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
 		if err != nil {
-			continue
+			continue // a folder, or unreadable: the load reports what matters
 		}
-		fmt.Fprintf(&b, "%s\x00%d\x00%d\x00", e.Name(), info.Size(), info.ModTime().UnixNano())
+		fmt.Fprintf(h, "%s\x00%d\x00", e.Name(), len(b))
+		h.Write(b)
 	}
-	return b.String()
+	return string(h.Sum(nil))
 }
 
 // reloadIfChanged reads the providers folder again when it changed since

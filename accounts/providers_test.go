@@ -74,3 +74,29 @@ refresh_lifetime = "unknown"
 		t.Errorf("acme still listed (or errors %v) after its file was removed", errs)
 	}
 }
+
+// TestCredentialsSetElsewhereAreSeen: app credentials entered by another
+// process (the command line while the window runs) are used here without
+// a restart.
+func TestCredentialsSetElsewhereAreSeen(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	missing := func(s *Service) []string {
+		list, _ := s.Providers()
+		for _, p := range list {
+			if p.ID == "smartthings" {
+				return p.MissingSettings
+			}
+		}
+		t.Fatal("no smartthings provider")
+		return nil
+	}
+	if len(missing(e.svc)) == 0 {
+		t.Fatal("smartthings is ready before its credentials are entered")
+	}
+	other := e.second()
+	if err := other.SetProviderSettings("smartthings", map[string]string{"client_id": "st-id", "client_secret": "st-secret-elsewhere"}); err != nil {
+		t.Fatal(err)
+	}
+	e.waitFor("the credentials entered elsewhere", 2*time.Second, func() bool { return len(missing(e.svc)) == 0 })
+	t.Cleanup(func() { _ = other.SetProviderSettings("smartthings", map[string]string{"client_secret": ""}) })
+}

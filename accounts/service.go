@@ -131,8 +131,9 @@ type Service struct {
 	semMu sync.Mutex
 	sems  map[string]chan struct{}
 
-	credMu sync.Mutex
-	creds  map[string]oauth.Credentials
+	credMu      sync.Mutex
+	creds       map[string]oauth.Credentials
+	credVersion int64 // the store's DataVersion when creds were read
 
 	persist persister
 	demo    demoState
@@ -478,6 +479,10 @@ func secretKey(provider, key string) string { return "provider:" + provider + ":
 // settings file, then secrets from the keychain. Cached until changed.
 func (s *Service) credentials(p *oauth.Profile) (oauth.Credentials, error) {
 	s.credMu.Lock()
+	if v, err := s.store.DataVersion(); err == nil && v != s.credVersion {
+		// Another process wrote (perhaps app credentials): read them again.
+		s.creds, s.credVersion = map[string]oauth.Credentials{}, v
+	}
 	c, ok := s.creds[p.ID]
 	s.credMu.Unlock()
 	if ok {
@@ -564,10 +569,12 @@ func (s *Service) SetProviderSettings(provider string, values map[string]string)
 			return err
 		}
 	}
-	if len(plain) > 0 {
-		if s.cfg.Settings == nil {
-			return errors.New("accounts: no settings file to store provider settings in")
-		}
+	if len(plain) > 0 && s.cfg.Settings == nil {
+		return errors.New("accounts: no settings file to store provider settings in")
+	}
+	// Written even when only secrets changed: the write is what tells the
+	// other processes (data_version) to read the credentials again.
+	if s.cfg.Settings != nil {
 		err := s.cfg.Settings.Update(func(d *storage.SettingsData) {
 			if d.Providers == nil {
 				d.Providers = map[string]map[string]string{}
