@@ -541,31 +541,12 @@ func (s *Service) SetProviderSettings(provider string, values map[string]string)
 	if !ok {
 		return fmt.Errorf("unknown provider %q", provider)
 	}
-	secret := map[string]bool{}
-	known := map[string]bool{}
-	for _, st := range p.Settings {
-		known[st.Key] = true
-		secret[st.Key] = st.Secret
+	plain, secrets, err := splitSettings(p, values)
+	if err != nil {
+		return err
 	}
-	plain := map[string]string{}
-	for k, v := range values {
-		if !known[k] {
-			return fmt.Errorf("provider %q has no setting %q", provider, k)
-		}
-		if !secret[k] {
-			plain[k] = v
-			continue
-		}
-		var err error
-		if v == "" {
-			err = s.secrets.Delete(secretKey(provider, k))
-			if errors.Is(err, storage.ErrNotFound) {
-				err = nil
-			}
-		} else {
-			err = s.secrets.Set(secretKey(provider, k), []byte(v))
-		}
-		if err != nil {
+	for k, v := range secrets {
+		if err := s.storeSecretSetting(provider, k, v); err != nil {
 			return err
 		}
 	}
@@ -575,28 +556,7 @@ func (s *Service) SetProviderSettings(provider string, values map[string]string)
 	// Written even when only secrets changed: the write is what tells the
 	// other processes (data_version) to read the credentials again.
 	if s.cfg.Settings != nil {
-		err := s.cfg.Settings.Update(func(d *storage.SettingsData) {
-			if d.Providers == nil {
-				d.Providers = map[string]map[string]string{}
-			}
-			m := d.Providers[provider]
-			if m == nil {
-				m = map[string]string{}
-			}
-			for k, v := range plain {
-				if v == "" {
-					delete(m, k)
-				} else {
-					m[k] = v
-				}
-			}
-			if len(m) == 0 {
-				delete(d.Providers, provider)
-			} else {
-				d.Providers[provider] = m
-			}
-		})
-		if err != nil {
+		if err := s.cfg.Settings.Update(func(d *storage.SettingsData) { mergeSettings(d, provider, plain) }); err != nil {
 			return err
 		}
 	}
@@ -612,6 +572,64 @@ func (s *Service) SetProviderSettings(provider string, values map[string]string)
 	}
 	s.retryStopped(provider)
 	return nil
+}
+
+// splitSettings sorts values into plain settings and secrets, refusing a
+// key the provider does not take.
+func splitSettings(p *oauth.Profile, values map[string]string) (plain, secrets map[string]string, err error) {
+	secret := map[string]bool{}
+	known := map[string]bool{}
+	for _, st := range p.Settings {
+		known[st.Key] = true
+		secret[st.Key] = st.Secret
+	}
+	plain, secrets = map[string]string{}, map[string]string{}
+	for k, v := range values {
+		switch {
+		case !known[k]:
+			return nil, nil, fmt.Errorf("provider %q has no setting %q", p.ID, k)
+		case secret[k]:
+			secrets[k] = v
+		default:
+			plain[k] = v
+		}
+	}
+	return plain, secrets, nil
+}
+
+// storeSecretSetting keeps a secret setting in the keychain ("" removes it).
+func (s *Service) storeSecretSetting(provider, key, value string) error {
+	if value != "" {
+		return s.secrets.Set(secretKey(provider, key), []byte(value))
+	}
+	err := s.secrets.Delete(secretKey(provider, key))
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil
+	}
+	return err
+}
+
+// mergeSettings writes a provider's plain settings into d ("" removes one).
+func mergeSettings(d *storage.SettingsData, provider string, plain map[string]string) {
+	if d.Providers == nil {
+		d.Providers = map[string]map[string]string{}
+	}
+	m := d.Providers[provider]
+	if m == nil {
+		m = map[string]string{}
+	}
+	for k, v := range plain {
+		if v == "" {
+			delete(m, k)
+		} else {
+			m[k] = v
+		}
+	}
+	if len(m) == 0 {
+		delete(d.Providers, provider)
+	} else {
+		d.Providers[provider] = m
+	}
 }
 
 // retryStopped lets the provider's accounts stopped for their credentials
