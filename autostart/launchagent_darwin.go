@@ -1,9 +1,7 @@
 package autostart
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 )
@@ -22,51 +20,11 @@ func agentPath(it Item) (string, error) {
 	return filepath.Join(home, "Library", "LaunchAgents", it.ID+".plist"), nil
 }
 
-func enable(it Item) error {
-	data, err := LaunchAgent(it)
-	if err != nil {
-		return err
-	}
-	p, err := agentPath(it)
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return fmt.Errorf("autostart: %w", err)
-	}
-	return writeFileAtomic(p, data, 0o644)
-}
+// login is the login item as a file.
+var login = loginFile{path: agentPath, content: LaunchAgent, on: launchAgentEnabled, dirMode: 0o755,
+	shown: func(it Item) string { return "~/Library/LaunchAgents/" + it.ID + ".plist" }}
 
-func disable(it Item) error {
-	p, err := agentPath(it)
-	if err != nil {
-		return err
-	}
-	if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("autostart: %w", err)
-	}
-	return nil
-}
-
-func enabled(it Item) (bool, error) {
-	p, err := agentPath(it)
-	if err != nil {
-		return false, err
-	}
-	data, err := os.ReadFile(p)
-	if errors.Is(err, fs.ErrNotExist) {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("autostart: %w", err)
-	}
-	return launchAgentEnabled(data), nil
-}
-
-func where(it Item) string {
-	p, err := agentPath(it)
-	if err != nil {
-		return "~/Library/LaunchAgents/" + it.ID + ".plist"
-	}
-	return p
-}
+func enable(it Item) error          { return login.enable(it) }
+func disable(it Item) error         { return login.disable(it) }
+func enabled(it Item) (bool, error) { return login.enabled(it) }
+func where(it Item) string          { return login.where(it) }

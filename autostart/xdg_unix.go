@@ -3,9 +3,7 @@
 package autostart
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 )
@@ -31,51 +29,11 @@ func entryPath(it Item) (string, error) {
 	return filepath.Join(d, it.ID+".desktop"), nil
 }
 
-func enable(it Item) error {
-	data, err := DesktopEntry(it)
-	if err != nil {
-		return err
-	}
-	p, err := entryPath(it)
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
-		return fmt.Errorf("autostart: %w", err)
-	}
-	return writeFileAtomic(p, data, 0o644)
-}
+// login is the login item as a file.
+var login = loginFile{path: entryPath, content: DesktopEntry, on: entryEnabled, dirMode: 0o700,
+	shown: func(it Item) string { return "~/.config/autostart/" + it.ID + ".desktop" }}
 
-func disable(it Item) error {
-	p, err := entryPath(it)
-	if err != nil {
-		return err
-	}
-	if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("autostart: %w", err)
-	}
-	return nil
-}
-
-func enabled(it Item) (bool, error) {
-	p, err := entryPath(it)
-	if err != nil {
-		return false, err
-	}
-	data, err := os.ReadFile(p)
-	if errors.Is(err, fs.ErrNotExist) {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("autostart: %w", err)
-	}
-	return entryEnabled(data), nil
-}
-
-func where(it Item) string {
-	p, err := entryPath(it)
-	if err != nil {
-		return "~/.config/autostart/" + it.ID + ".desktop"
-	}
-	return p
-}
+func enable(it Item) error          { return login.enable(it) }
+func disable(it Item) error         { return login.disable(it) }
+func enabled(it Item) (bool, error) { return login.enabled(it) }
+func where(it Item) string          { return login.where(it) }
