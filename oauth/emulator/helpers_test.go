@@ -36,12 +36,7 @@ func (c *clock) Advance(d time.Duration) {
 
 func start(t testing.TB, opts Options) *Emulator {
 	t.Helper()
-	em := New(opts)
-	if err := em.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(em.Close)
-	return em
+	return Started(t, opts)
 }
 
 // The seed's PKCE test vector.
