@@ -89,7 +89,8 @@ func (r *runner) cmdProviders(args []string) int {
 	if err != nil {
 		return r.fail(err, "")
 	}
-	out := providersOutput(providerList(s.svc), s.catalogErrors)
+	list, fileErrs := s.svc.Providers()
+	out := providersOutput(list, fileErrs)
 	if *asJSON {
 		if err := writeJSON(r.stdout, out); err != nil {
 			return r.fail(err, "")
@@ -109,16 +110,16 @@ func (r *runner) cmdProviders(args []string) int {
 		}
 		tw.Flush()
 	}
-	return r.warnCatalog(s)
+	return r.warnCatalog(s, fileErrs)
 }
 
 // warnCatalog tells about provider files that did not load; listing
 // commands still answer but exit 4 so scripts notice.
-func (r *runner) warnCatalog(s *session) int {
-	if len(s.catalogErrors) == 0 {
+func (r *runner) warnCatalog(s *session, fileErrs []error) int {
+	if len(fileErrs) == 0 {
 		return ExitOK
 	}
-	for _, e := range s.catalogErrors {
+	for _, e := range fileErrs {
 		fmt.Fprintf(r.stderr, "sellerconnect: %s\n", sentence("a provider file did not load: "+e.Error()))
 	}
 	fmt.Fprintf(r.stderr, "Fix or remove the file in %s.\n", providersDir(s.dir))

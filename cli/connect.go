@@ -186,8 +186,8 @@ func (r *runner) askPassword(p accounts.Provider) (email, password string, err e
 	return email, password, nil
 }
 
-// providerList is the provider catalog; the files that did not load are
-// the session's to tell (session.catalogErrors).
+// providerList is the provider catalog (the files that did not load are
+// the providers command's and doctor's to tell).
 func providerList(svc *accounts.Service) []accounts.Provider {
 	list, _ := svc.Providers()
 	return list

@@ -105,22 +105,23 @@ func (r *runner) doctor() doctorJSON {
 		add(checkJSON{Check: "keychain", Status: checkOK, Message: "writing, reading and deleting a probe entry worked"})
 	}
 
-	if len(s.catalogErrors) == 0 {
+	providers, fileErrs := s.svc.Providers()
+	if len(fileErrs) == 0 {
 		add(checkJSON{Check: "provider_files", Status: checkOK, Message: "every provider file in " + providersDir(dir) + " loaded"})
 	}
-	for _, e := range s.catalogErrors {
+	for _, e := range fileErrs {
 		add(checkJSON{Check: "provider_files", Status: checkFail, Message: e.Error(),
 			Advice: "Fix or remove the file in " + providersDir(dir) + "."})
 	}
 
-	for _, p := range providerList(s.svc) {
+	for _, p := range providers {
 		if p.EndpointsChanged != "" {
 			add(checkJSON{Check: "provider_files", Subject: p.ID, Status: checkWarn, Message: p.EndpointsChanged,
 				Advice: fmt.Sprintf("If the change is yours, confirm it: sellerconnect credentials %s --confirm-endpoints; if not, remove the file.", p.ID)})
 		}
 	}
 	list := s.svc.List()
-	for _, c := range r.probeProviders(s.svc, list) {
+	for _, c := range r.probeProviders(providers, list) {
 		add(c)
 	}
 	for _, a := range list {
@@ -176,10 +177,10 @@ func orDash(s string) string {
 // probeProviders asks each provider in use for its token endpoint, in
 // parallel: any HTTP answer proves it is reachable, and its Date header
 // shows how far this machine's clock is off.
-func (r *runner) probeProviders(svc *accounts.Service, list []accounts.Account) []checkJSON {
+func (r *runner) probeProviders(providers []accounts.Provider, list []accounts.Account) []checkJSON {
 	profiles := map[string]accounts.Provider{}
 	moved := map[string]bool{}
-	for _, p := range providerList(svc) {
+	for _, p := range providers {
 		if p.EndpointsChanged != "" {
 			moved[p.ID] = true // not even a probe goes to unconfirmed addresses
 			continue

@@ -20,8 +20,6 @@ func unwrapPath(err error) error {
 type session struct {
 	dir string
 	svc *accounts.Service
-	// catalogErrors are provider files that did not load.
-	catalogErrors []error
 }
 
 // openUsable opens the data directory for a command that may write, and
@@ -57,11 +55,11 @@ func (r *runner) openProvider(id string) (*session, accounts.Provider, error) {
 // writes says whether the command may change anything: such commands fail
 // before touching anything when the directory cannot take new files.
 func (r *runner) open(writes bool) (*session, error) {
-	svc, catErrs, err := openService(r.dataDirFlag, writes)
+	svc, err := openService(r.dataDirFlag, writes)
 	if err != nil {
 		return nil, err
 	}
-	s := &session{dir: svc.DataDir(), svc: svc, catalogErrors: catErrs}
+	s := &session{dir: svc.DataDir(), svc: svc}
 	r.sessions = append(r.sessions, s)
 	return s, nil
 }
